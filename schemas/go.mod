@@ -1,0 +1,3 @@
+module github.com/samspill/samspill/schemas
+
+go 1.26
