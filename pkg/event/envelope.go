@@ -19,6 +19,10 @@ const (
 	ContentType = "application/json"
 )
 
+// SchemaBase is the base URI of the published schemas; an envelope's
+// dataschema is SchemaBase followed by its type's SchemaPath.
+const SchemaBase = "https://schemas.samspill.no/"
+
 // ErrMalformed is wrapped by every decoding and validation error of this
 // package.
 var ErrMalformed = errors.New("malformed event")
@@ -73,7 +77,7 @@ func New(agg Aggregate, source string, valid date.Date, data Data) (Envelope, er
 		Type:            data.EventType(),
 		Subject:         agg.String(),
 		DataContentType: ContentType,
-		DataSchema:      data.EventType().SchemaPath(),
+		DataSchema:      SchemaBase + data.EventType().SchemaPath(),
 		ValidTime:       valid,
 		Data:            raw,
 	}, nil

@@ -20,6 +20,12 @@ func (s Sealed) Valid() bool {
 	if !ok {
 		return false
 	}
+	for i := 0; i < len(rest); i++ {
+		c := rest[i]
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
 	b, err := base64.RawURLEncoding.DecodeString(rest)
 	return err == nil && len(b) >= 12+16
 }

@@ -130,3 +130,21 @@ func TestKeyringEraseShredsEverywhere(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestMasterKeyFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "keys", "master.key")
+	k1, err := seal.LoadOrCreateMasterKey(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k2, err := seal.LoadOrCreateMasterKey(path)
+	if err != nil || !bytes.Equal(k1, k2) {
+		t.Fatalf("second load: %v", err)
+	}
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := seal.LoadMasterKey(path); err == nil {
+		t.Fatal("a world-readable master key was accepted")
+	}
+}
