@@ -1,0 +1,63 @@
+package command
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nats.go/micro"
+
+	"github.com/samspill/samspill/pkg/eventlog"
+	"github.com/samspill/samspill/pkg/seal"
+)
+
+// Options configures Boot.
+type Options struct {
+	// MasterKey wraps the map keys (see package seal).
+	MasterKey []byte
+	// Replicas of the streams: 1 on a single node, 3 in a cluster.
+	Replicas int
+	Logger   *slog.Logger
+}
+
+// Running is a booted command service.
+type Running struct {
+	Service *Service
+	Micro   micro.Service
+	Log     *eventlog.Log
+}
+
+// Boot opens the event log and the key bucket on nc, starts a Service that
+// follows the log, and registers its micro endpoints. Stop it with Stop.
+func Boot(ctx context.Context, nc *nats.Conn, opts Options) (*Running, error) {
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, fmt.Errorf("command: jetstream: %w", err)
+	}
+	l, err := eventlog.Open(ctx, js, eventlog.Config{Replicas: opts.Replicas})
+	if err != nil {
+		return nil, err
+	}
+	keys, err := seal.OpenKeyring(ctx, js, seal.KeyringConfig{Replicas: opts.Replicas, MasterKey: opts.MasterKey})
+	if err != nil {
+		return nil, err
+	}
+	svc := NewService(l, keys, Config{Logger: opts.Logger})
+	if err := svc.Start(ctx); err != nil {
+		return nil, err
+	}
+	m, err := svc.AddMicro(ctx, nc)
+	if err != nil {
+		svc.Stop()
+		return nil, err
+	}
+	return &Running{Service: svc, Micro: m, Log: l}, nil
+}
+
+// Stop stops taking requests, then stops following the log.
+func (r *Running) Stop() {
+	_ = r.Micro.Stop()
+	r.Service.Stop()
+}

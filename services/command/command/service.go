@@ -1,0 +1,458 @@
+package command
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"reflect"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/samspill/samspill/pkg/date"
+	"github.com/samspill/samspill/pkg/event"
+	"github.com/samspill/samspill/pkg/eventlog"
+	"github.com/samspill/samspill/pkg/seal"
+)
+
+// Source is the CloudEvents source of events this service writes.
+const Source = "/samspill/command"
+
+// Config configures a Service.
+type Config struct {
+	// Clock gives record time and "today"; default time.Now.
+	Clock func() time.Time
+	// Location is where "today" is reckoned; default Europe/Oslo.
+	Location *time.Location
+	Logger   *slog.Logger
+}
+
+// Result is what an accepted command did.
+type Result struct {
+	CommandID string `json:"commandId"`
+	// Aggregate is "map/<id>" or "directory/<id>".
+	Aggregate string `json:"aggregate"`
+	// Version is the aggregate's version after the command.
+	Version uint64     `json:"version"`
+	Event   event.Type `json:"event"`
+	// IDs are the ids the command created (mapId, actorId, relationId, …).
+	IDs map[string]string `json:"ids,omitempty"`
+	// Duplicate is true when the command had been executed before; nothing
+	// new was written.
+	Duplicate bool `json:"duplicate,omitempty"`
+}
+
+// Service executes commands.
+type Service struct {
+	log  *eventlog.Log
+	keys *seal.Keyring
+	cfg  Config
+
+	locksMu sync.Mutex
+	locks   map[event.Aggregate]*sync.Mutex
+
+	mu      sync.RWMutex // guards the maps below and every state in them
+	maps    map[string]*mapState
+	entries map[string]*entryState
+
+	follower *eventlog.Follower
+}
+
+// NewService returns a Service writing to log with keys from keys.
+func NewService(log *eventlog.Log, keys *seal.Keyring, cfg Config) *Service {
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	if cfg.Location == nil {
+		if loc, err := time.LoadLocation("Europe/Oslo"); err == nil {
+			cfg.Location = loc
+		} else {
+			cfg.Location = time.UTC
+		}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Service{log: log, keys: keys, cfg: cfg, locks: map[event.Aggregate]*sync.Mutex{},
+		maps: map[string]*mapState{}, entries: map[string]*entryState{}}
+}
+
+// Start follows the log from its head so that states cached here see what
+// other instances write. Call Stop to end it.
+func (s *Service) Start(ctx context.Context) error {
+	head, err := s.log.Head(ctx)
+	if err != nil {
+		return err
+	}
+	f, err := s.log.Follow(ctx, eventlog.FollowConfig{From: head + 1, Logger: s.cfg.Logger}, func(_ context.Context, r eventlog.Record) error {
+		s.observe(r)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	s.follower = f
+	return nil
+}
+
+// Stop stops following the log.
+func (s *Service) Stop() {
+	if s.follower != nil {
+		_ = s.follower.Stop()
+	}
+}
+
+// observe applies an event from the log to a cached state it is new to.
+func (s *Service) observe(r eventlog.Record) {
+	agg, err := r.Envelope.Aggregate()
+	if err != nil {
+		return
+	}
+	d, err := r.Envelope.Decode()
+	if err != nil {
+		s.cfg.Logger.Error("undecodable event in log", "seq", r.Seq, "err", err)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch agg.Kind {
+	case event.AreaMap:
+		if m := s.maps[agg.ID]; m != nil && r.Seq > m.version {
+			m.apply(r.Seq, r.Envelope.CommandID, r.Envelope.ValidTime, d)
+			if _, erased := d.(*event.MapErased); erased {
+				s.keys.Forget(agg.ID)
+			}
+		}
+	case event.AreaDirectory:
+		if e := s.entries[agg.ID]; e != nil && r.Seq > e.version {
+			e.apply(r.Seq, r.Envelope.CommandID, d)
+		}
+	}
+}
+
+func (s *Service) lock(agg event.Aggregate) func() {
+	s.locksMu.Lock()
+	m, ok := s.locks[agg]
+	if !ok {
+		m = new(sync.Mutex)
+		s.locks[agg] = m
+	}
+	s.locksMu.Unlock()
+	m.Lock()
+	return m.Unlock
+}
+
+// load reads an aggregate's events into a fresh state and caches it,
+// replacing any cached one.
+func (s *Service) load(ctx context.Context, agg event.Aggregate) error {
+	recs, _, err := s.log.Load(ctx, agg)
+	if err != nil {
+		return err
+	}
+	switch agg.Kind {
+	case event.AreaMap:
+		st := newMapState()
+		for _, r := range recs {
+			d, err := r.Envelope.Decode()
+			if err != nil {
+				return err
+			}
+			st.apply(r.Seq, r.Envelope.CommandID, r.Envelope.ValidTime, d)
+		}
+		s.mu.Lock()
+		if old := s.maps[agg.ID]; old == nil || old.version <= st.version {
+			s.maps[agg.ID] = st
+		}
+		s.mu.Unlock()
+	case event.AreaDirectory:
+		st := &entryState{}
+		for _, r := range recs {
+			d, err := r.Envelope.Decode()
+			if err != nil {
+				return err
+			}
+			st.apply(r.Seq, r.Envelope.CommandID, d)
+		}
+		s.mu.Lock()
+		if old := s.entries[agg.ID]; old == nil || old.version <= st.version {
+			s.entries[agg.ID] = st
+		}
+		s.mu.Unlock()
+	}
+	return nil
+}
+
+func (s *Service) cached(agg event.Aggregate) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if agg.Kind == event.AreaMap {
+		return s.maps[agg.ID] != nil
+	}
+	return s.entries[agg.ID] != nil
+}
+
+func (s *Service) ensure(ctx context.Context, agg event.Aggregate) error {
+	if s.cached(agg) {
+		return nil
+	}
+	return s.load(ctx, agg)
+}
+
+// target returns the aggregate a command is about, choosing the id of a new map.
+func target(c Command) (event.Aggregate, *Error) {
+	var agg event.Aggregate
+	field := "mapId"
+	switch c := c.(type) {
+	case *RegisterEntry:
+		agg, field = event.DirectoryAggregate(c.EntryID), "entryId"
+	case *UpdateEntry:
+		agg, field = event.DirectoryAggregate(c.EntryID), "entryId"
+	case *RetireEntry:
+		agg, field = event.DirectoryAggregate(c.EntryID), "entryId"
+	case *OpenMap:
+		if c.MapID == "" {
+			c.MapID = uuid.NewSHA1(uuid.MustParse(c.CommandID), []byte("mapId")).String()
+		}
+		agg = event.MapAggregate(c.MapID)
+	default:
+		agg = event.MapAggregate(mapIDOf(c))
+	}
+	if agg.ID == "" {
+		return agg, invalid(field, "is required")
+	}
+	if err := agg.Validate(); err != nil {
+		return agg, invalid(field, "%v", errors.Unwrap(err))
+	}
+	return agg, nil
+}
+
+// directoryRefs lists the directory entries a command refers to, so that
+// they are loaded before the decision.
+func directoryRefs(c Command) []string {
+	var refs []string
+	add := func(id string) {
+		if id != "" && event.IsSlug(id) {
+			refs = append(refs, id)
+		}
+	}
+	switch c := c.(type) {
+	case *RegisterEntry:
+		add(c.Parent)
+	case *UpdateEntry:
+		add(c.Parent)
+	case *RetireEntry:
+		add(c.ReplacedBy)
+	case *AddActor:
+		add(c.Directory)
+	case *UpdateActor:
+		add(c.Directory)
+	}
+	return refs
+}
+
+// Execute validates a command and, if it holds, appends its event. The
+// principal is the pseudonymous id of who issued it. A rejected command
+// returns *Error and writes nothing.
+func (s *Service) Execute(ctx context.Context, principal string, c Command) (Result, error) {
+	m := c.meta()
+	if m.CommandID == "" {
+		m.CommandID = uuid.NewString()
+	} else if !event.IsUUID(m.CommandID) {
+		return Result{}, invalid("commandId", "%q is not a lower-case UUID", m.CommandID)
+	}
+	if err := screen(c); err != nil {
+		s.cfg.Logger.Warn("command refused: national identity number", "command", c.CommandName(), "field", err.Field)
+		return Result{}, err
+	}
+	agg, aerr := target(c)
+	if aerr != nil {
+		return Result{}, aerr
+	}
+	unlock := s.lock(agg)
+	defer unlock()
+
+	for _, ref := range directoryRefs(c) {
+		if err := s.ensure(ctx, event.DirectoryAggregate(ref)); err != nil {
+			return Result{}, s.internal(c, err)
+		}
+	}
+	// Without an expected version a lost race is decided again on the
+	// fresh state; a map written from two places at once is rare, so a
+	// few attempts are plenty.
+	const attempts = 10
+	for attempt := 1; ; attempt++ {
+		if err := s.ensure(ctx, agg); err != nil {
+			return Result{}, s.internal(c, err)
+		}
+		res, err := s.attempt(ctx, principal, c, agg)
+		var ce *eventlog.ConflictError
+		if errors.As(err, &ce) {
+			// Another instance wrote first; our state is stale.
+			if lerr := s.load(ctx, agg); lerr != nil {
+				return Result{}, s.internal(c, lerr)
+			}
+			if m.ExpectedVersion == nil && attempt < attempts {
+				continue
+			}
+			field := ""
+			if m.ExpectedVersion != nil {
+				field = "expectedVersion"
+			}
+			return Result{}, &Error{Code: CodeConflict, Field: field, Version: ce.Actual,
+				Message: fmt.Sprintf("%s is at version %d; reload it and decide again", agg, ce.Actual)}
+		}
+		return res, err
+	}
+}
+
+func (s *Service) internal(c Command, err error) error {
+	s.cfg.Logger.Error("command failed", "command", c.CommandName(), "err", err)
+	return &Error{Code: CodeInternal, Message: "the command could not be completed; nothing was written"}
+}
+
+func (s *Service) attempt(ctx context.Context, principal string, c Command, agg event.Aggregate) (Result, error) {
+	m := c.meta()
+	now := s.cfg.Clock()
+	today := date.Of(now.In(s.cfg.Location))
+	d := &decider{today: today, valid: m.ValidTime,
+		newID: func(field string) string {
+			return uuid.NewSHA1(uuid.MustParse(m.CommandID), []byte(field)).String()
+		},
+		entry: func(id string) (*entryState, error) {
+			if e := s.entries[id]; e != nil {
+				return e, nil
+			}
+			return &entryState{}, nil
+		}}
+	if d.valid.IsZero() {
+		d.valid = today
+	}
+	if agg.Kind == event.AreaMap {
+		key, err := s.mapKey(ctx, agg.ID, c)
+		if err != nil {
+			return Result{}, err
+		}
+		d.key = key
+	}
+
+	s.mu.RLock()
+	var version uint64
+	var applied appliedCommands
+	if agg.Kind == event.AreaMap {
+		d.m = s.maps[agg.ID]
+		version, applied = d.m.version, d.m.applied
+	} else {
+		d.e = s.entries[agg.ID]
+		version, applied = d.e.version, d.e.applied
+	}
+	if prior, ok := applied[m.CommandID]; ok {
+		s.mu.RUnlock()
+		return s.result(m.CommandID, agg, prior.seq, prior.typ, prior.ids, true), nil
+	}
+	if m.ExpectedVersion != nil && *m.ExpectedVersion != version {
+		s.mu.RUnlock()
+		return Result{}, &eventlog.ConflictError{Aggregate: agg, Expected: *m.ExpectedVersion, Actual: version}
+	}
+	data, derr := c.(decision).decide(d)
+	s.mu.RUnlock()
+	if derr != nil {
+		return Result{}, derr
+	}
+
+	env, err := event.New(agg, Source, d.valid, data)
+	if err != nil {
+		return Result{}, s.internal(c, err)
+	}
+	env.Time = now.UTC()
+	env.Principal = principal
+	res, err := s.log.Append(ctx, agg, version, m.CommandID, []event.Envelope{env})
+	if err != nil {
+		var ce *eventlog.ConflictError
+		if errors.As(err, &ce) {
+			return Result{}, err
+		}
+		return Result{}, s.internal(c, err)
+	}
+	if res.Duplicate {
+		if err := s.load(ctx, agg); err != nil {
+			return Result{}, s.internal(c, err)
+		}
+	} else {
+		s.mu.Lock()
+		if agg.Kind == event.AreaMap {
+			s.maps[agg.ID].apply(res.Last, m.CommandID, d.valid, data)
+		} else {
+			s.entries[agg.ID].apply(res.Last, m.CommandID, data)
+		}
+		s.mu.Unlock()
+	}
+	if _, ok := data.(*event.MapErased); ok {
+		if err := s.keys.Erase(ctx, agg.ID); err != nil && !errors.Is(err, seal.ErrNoKey) {
+			s.cfg.Logger.Error("map erased in the log but its key was not shredded; retry the command", "map", agg.ID, "err", err)
+			return Result{}, &Error{Code: CodeInternal, Message: "the erasure is recorded but the key could not be shredded yet; send the same command again"}
+		}
+	}
+	s.cfg.Logger.Info("command executed", "command", c.CommandName(), "aggregate", agg.String(), "version", res.Last, "duplicate", res.Duplicate)
+	return s.result(m.CommandID, agg, res.Last, data.EventType(), idsOf(data), res.Duplicate), nil
+}
+
+func (s *Service) result(commandID string, agg event.Aggregate, seq uint64, typ event.Type, ids map[string]string, dup bool) Result {
+	if typ == event.TypeMapOpened {
+		ids = maps.Clone(ids)
+		if ids == nil {
+			ids = map[string]string{}
+		}
+		ids["mapId"] = agg.ID
+	}
+	return Result{CommandID: commandID, Aggregate: agg.String(), Version: seq, Event: typ, IDs: ids, Duplicate: dup}
+}
+
+// mapKey returns the key to seal a map command's personal data with: a new
+// key for open_map, the map's key otherwise, or nil when it was erased
+// (the decision then refuses the command).
+func (s *Service) mapKey(ctx context.Context, mapID string, c Command) (*seal.Key, error) {
+	s.mu.RLock()
+	exists := s.maps[mapID].exists
+	s.mu.RUnlock()
+	if c.CommandName() == CmdOpenMap && !exists {
+		k, err := s.keys.Get(ctx, mapID)
+		if errors.Is(err, seal.ErrNoKey) {
+			k, err = s.keys.Create(ctx, mapID)
+		}
+		if errors.Is(err, seal.ErrErased) {
+			return nil, fail(CodeGone, "mapId", "map %s was erased; its id cannot be reused", mapID)
+		}
+		if err != nil {
+			return nil, s.internal(c, err)
+		}
+		return k, nil
+	}
+	if !exists {
+		return nil, nil
+	}
+	k, err := s.keys.Get(ctx, mapID)
+	switch {
+	case errors.Is(err, seal.ErrErased), errors.Is(err, seal.ErrNoKey):
+		return nil, nil
+	case err != nil:
+		return nil, s.internal(c, err)
+	}
+	return k, nil
+}
+
+// decision is implemented by every command.
+type decision interface {
+	decide(d *decider) (event.Data, *Error)
+}
+
+// mapIDOf returns the MapID field every map command has.
+func mapIDOf(c Command) string {
+	f := reflect.ValueOf(c).Elem().FieldByName("MapID")
+	if !f.IsValid() || f.Kind() != reflect.String {
+		return ""
+	}
+	return f.String()
+}

@@ -1,0 +1,116 @@
+package command_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/samspill/samspill/services/command/command"
+)
+
+func TestMicroEndpoints(t *testing.T) {
+	f := newFixture(t)
+	nc := f.srv.Conn()
+	svc, err := f.svc.AddMicro(context.Background(), nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Stop()
+	if got := len(svc.Info().Endpoints); got != len(command.Names()) {
+		t.Fatalf("%d endpoints for %d commands", got, len(command.Names()))
+	}
+	req := nats.NewMsg("samspill.cmd.open_map")
+	req.Data = []byte(`{"focus":"citizen","label":"Ola N.","municipality":"3203"}`)
+	req.Header.Set(command.HeaderPrincipal, "coordinator-7")
+	reply, err := nc.RequestMsg(req, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res command.Result
+	if err := json.Unmarshal(reply.Data, &res); err != nil || res.IDs["mapId"] == "" || res.Version == 0 {
+		t.Fatalf("reply %s: %v", reply.Data, err)
+	}
+	for _, tc := range []struct{ subject, body, status, field string }{
+		{"samspill.cmd.add_actor", `{"mapId":"` + res.IDs["mapId"] + `","kind":"person","level":"service","sector":"peer","name":"X","extra":1}`, "400", "extra"},
+		{"samspill.cmd.add_actor", `{"mapId":"` + res.IDs["mapId"] + `","kind":"robot","level":"service","sector":"peer","name":"X"}`, "422", "kind"},
+		{"samspill.cmd.add_actor", `{"mapId":"` + res.IDs["mapId"] + `","kind":"person","level":"service","sector":"peer","name":"Ola 01019010046"}`, "422", "name"},
+		{"samspill.cmd.record_participation", `{"mapId":"` + res.IDs["mapId"] + `","level":"high"}`, "400", "level"},
+	} {
+		reply, err := nc.Request(tc.subject, []byte(tc.body), 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if reply.Header.Get("Nats-Service-Error-Code") != tc.status {
+			t.Fatalf("%s: status %q, want %s (%s)", tc.body, reply.Header.Get("Nats-Service-Error-Code"), tc.status, reply.Header.Get("Nats-Service-Error"))
+		}
+		var e command.Error
+		if err := json.Unmarshal(reply.Data, &e); err != nil || e.Field != tc.field {
+			t.Fatalf("%s: error body %s, want field %s", tc.body, reply.Data, tc.field)
+		}
+	}
+}
+
+func TestHTTPCommandsAndProblems(t *testing.T) {
+	f := newFixture(t)
+	srv := httptest.NewServer(f.svc.Handler())
+	defer srv.Close()
+	post := func(name, body string, hdr map[string]string) (*http.Response, map[string]any) {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/commands/"+name, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		for k, v := range hdr {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		json.NewDecoder(resp.Body).Decode(&out)
+		return resp, out
+	}
+	key := "8d9e8a52-3c1f-4c61-9f3e-0b8f2a6b1c11"
+	resp, out := post("open_map", `{"focus":"citizen","label":"Ola N.","municipality":"3203"}`, map[string]string{"Idempotency-Key": key})
+	if resp.StatusCode != http.StatusCreated || out["commandId"] != key {
+		t.Fatalf("open_map: %d %v", resp.StatusCode, out)
+	}
+	resp, again := post("open_map", `{"focus":"citizen","label":"Ola N.","municipality":"3203"}`, map[string]string{"Idempotency-Key": key})
+	if resp.StatusCode != http.StatusOK || again["duplicate"] != true {
+		t.Fatalf("retry: %d %v", resp.StatusCode, again)
+	}
+	mapID := out["ids"].(map[string]any)["mapId"].(string)
+	for _, tc := range []struct {
+		name, body string
+		status     int
+		field      string
+	}{
+		{"add_actor", `{"mapId":"` + mapID + `","kind":"person","level":"service","sector":"peer"}`, 422, "name"},
+		{"add_actor", `{"mapId":"` + mapID + `",`, 400, ""},
+		{"add_relation", `{"mapId":"` + mapID + `","from":"` + key + `","to":"` + key + `","type":"refers"}`, 422, "to"},
+		{"no_such_command", `{}`, 404, ""},
+		{"add_actor", `{"mapId":"6a1c9f0e-2b7d-4e3a-8c5f-1d2e3f4a5b6c","kind":"person","level":"service","sector":"peer","name":"X"}`, 404, "mapId"},
+	} {
+		resp, p := post(tc.name, tc.body, nil)
+		if resp.StatusCode != tc.status || resp.Header.Get("Content-Type") != "application/problem+json" {
+			t.Fatalf("%s %s: %d %s", tc.name, tc.body, resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		if tc.field != "" && p["field"] != tc.field {
+			t.Fatalf("%s: problem %v, want field %s", tc.body, p, tc.field)
+		}
+		if !strings.HasPrefix(p["type"].(string), command.ProblemType) || p["status"].(float64) != float64(tc.status) {
+			t.Fatalf("not RFC 9457: %v", p)
+		}
+	}
+	big := bytes.Repeat([]byte("a"), command.MaxCommandSize+1)
+	resp, _ = post("add_actor", string(big), nil)
+	if resp.StatusCode != 400 {
+		t.Fatalf("oversize body: %d", resp.StatusCode)
+	}
+}
