@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/samspill/samspill/pkg/event"
 )
 
 // KeyringConfig configures the key bucket.
@@ -192,4 +194,24 @@ func (r *Keyring) Forget(mapID string) {
 func isWrongLastSequence(err error) bool {
 	var apiErr *jetstream.APIError
 	return errors.As(err, &apiErr) && apiErr.ErrorCode == 10071
+}
+
+// ErasedText is what a reader shows in place of personal data whose map
+// was erased.
+const ErasedText = "[erased]"
+
+// Reveal opens a sealed field of a map for display: the plain text, or
+// ErasedText once the map's key is erased. Other failures are errors.
+func (r *Keyring) Reveal(ctx context.Context, mapID string, s event.Sealed) (string, error) {
+	if s == "" {
+		return "", nil
+	}
+	k, err := r.Get(ctx, mapID)
+	if errors.Is(err, ErrErased) {
+		return ErasedText, nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return k.Open(s)
 }

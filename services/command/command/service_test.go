@@ -331,11 +331,46 @@ func TestEraseShredsAndRefusesFurtherWrites(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	mapID, _, gp, _ := f.citizenMap()
+	f.exec(&command.AddActor{MapID: mapID, Kind: "person", Level: "individual", Sector: "informal", Name: "Kari (mor)"})
 	f.exec(&command.EraseMap{MapID: mapID, Basis: "citizen-request"})
 	if _, err := f.keys.Get(ctx, mapID); !errors.Is(err, seal.ErrErased) {
 		t.Fatalf("key after erase: %v", err)
 	}
-	_, err := f.svc.Execute(ctx, "u", &command.UpdateActor{MapID: mapID, ActorID: gp, Name: "Dr. Ny"})
+	// Every event still decodes (the structure remains for statistics),
+	// and every personal field reads as erased, also on a fresh keyring.
+	recs, _, err := f.log.Load(ctx, event.MapAggregate(mapID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, freshKeys, _ := f.instance()
+	sectors := 0
+	for _, r := range recs {
+		data, err := r.Envelope.Decode()
+		if err != nil {
+			t.Fatalf("erased map's %s no longer decodes: %v", r.Envelope.Type, err)
+		}
+		var sealed []event.Sealed
+		switch d := data.(type) {
+		case *event.MapOpened:
+			sealed = append(sealed, d.Focus.Label, d.Citizen.Name)
+		case *event.ActorAdded:
+			sealed = append(sealed, d.Name)
+			if d.Sector != "" {
+				sectors++
+			}
+		}
+		for _, s := range sealed {
+			for _, ring := range []*seal.Keyring{f.keys, freshKeys} {
+				if got, err := ring.Reveal(ctx, mapID, s); err != nil || got != seal.ErasedText {
+					t.Fatalf("sealed field of %s reads %q, %v after erasure", r.Envelope.Type, got, err)
+				}
+			}
+		}
+	}
+	if sectors != 3 {
+		t.Fatalf("%d actors with a sector survive erasure, want 3", sectors)
+	}
+	_, err = f.svc.Execute(ctx, "u", &command.UpdateActor{MapID: mapID, ActorID: gp, Name: "Dr. Ny"})
 	if !errors.Is(err, command.ErrGone) {
 		t.Fatalf("write to erased map: %v", err)
 	}
