@@ -1,0 +1,125 @@
+# Samspill. `make` or `make help` lists the targets and variables: a
+# target's `## ` comment is its help line, and a `## NAME text` line above a
+# variable describes it.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+GO ?= go
+GOFMT ?= $(shell $(GO) env GOROOT)/bin/gofmt
+
+# The modules that ship. CI vets and tests each on its own (GOWORK=off), so
+# every go.mod must be complete without go.work.
+MODULES := pkg schemas services/command services/samspill
+# Modules that only check the repository (not in go.work).
+TOOL_MODULES := tools/natsconf
+ALL_MODULES := $(MODULES) $(TOOL_MODULES)
+
+## DATA        data folder of `make run`
+DATA ?= .samspill
+## DEMO_SEED   demo region `make run` loads on first start (0: none)
+DEMO_SEED ?= 1
+## FUZZTIME    how long `make fuzz` runs each fuzz target
+FUZZTIME ?= 60s
+## BENCHCOUNT  -count of `make bench` (6 or more for benchstat)
+BENCHCOUNT ?= 1
+
+NATS_CONFIGS := $(sort $(wildcard deploy/nats/*.conf deploy/nats/*/*.conf))
+# The nats-server Samspill embeds, read from pkg/go.mod (evaluated on use).
+NATS_SERVER_VERSION = $(shell cd pkg && GOWORK=off $(GO) list -m -f '{{.Version}}' github.com/nats-io/nats-server/v2)
+
+.PHONY: help
+help: ## Show this help
+	@echo 'Usage: make [TARGET] [VARIABLE=value]'
+	@echo
+	@echo 'Targets:'
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-13s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@echo
+	@echo 'Variables:'
+	@awk '/^## [A-Z_]+ / {name = $$2; desc = $$0; sub(/^## [A-Z_]+ +/, "", desc); next} \
+		name != "" && $$1 == name {v = $$0; sub(/^[^=]*= */, "", v); printf "  %-13s %s (default: %s)\n", name, desc, v} \
+		{name = ""}' $(MAKEFILE_LIST)
+
+.PHONY: build
+build: ## Build bin/samspill
+	$(GO) build -o bin/samspill ./services/samspill
+
+.PHONY: run
+run: build ## Build, then run `samspill up` with the demo region; it prints where to look
+	bin/samspill up --data $(DATA) --demo-seed $(DEMO_SEED)
+
+.PHONY: test
+test: ## Vet and test every module on its own (GOWORK=off), as CI does
+	@$(call each_module,GOWORK=off $(GO) vet ./... && GOWORK=off $(GO) test -count=1 ./...)
+
+.PHONY: test-short
+test-short: ## Like test, with -short (skips the slow tests)
+	@$(call each_module,GOWORK=off $(GO) vet ./... && GOWORK=off $(GO) test -count=1 -short ./...)
+
+.PHONY: fuzz
+fuzz: ## Run every fuzz target of every package for FUZZTIME, one at a time
+	@for m in $(MODULES); do \
+		pkgs=$$(cd $$m && GOWORK=off $(GO) list ./...); \
+		for p in $$pkgs; do \
+			list=$$(cd $$m && GOWORK=off $(GO) test -list 'Fuzz.*' $$p); \
+			for f in $$(grep '^Fuzz' <<<"$$list" || true); do \
+				echo "==> $$p $$f ($(FUZZTIME))"; \
+				(cd $$m && GOWORK=off $(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$p); \
+			done; \
+		done; \
+	done
+
+.PHONY: bench
+bench: ## Run the benchmarks of every module; results in artifacts/bench.txt
+	@mkdir -p artifacts
+	@: > artifacts/bench.txt
+	@failed=; \
+	for m in $(MODULES); do \
+		echo "==> $$m"; \
+		(cd $$m && GOWORK=off $(GO) test -run '^$$' -bench . -benchmem -count=$(BENCHCOUNT) ./...) | tee -a artifacts/bench.txt || failed="$$failed $$m"; \
+	done; \
+	echo "==> artifacts/bench.txt"; \
+	if [ -n "$$failed" ]; then echo "FAILED:$$failed" >&2; exit 1; fi
+
+.PHONY: lint
+lint: ## gofmt -l must print nothing; go vet every module
+	@out=$$(find . -name '*.go' -not -path './.git/*' -not -path '*/testdata/*' -not -path './bin/*' -exec $(GOFMT) -l {} +); \
+	if [ -n "$$out" ]; then echo "gofmt -l (run gofmt -w on these):"; echo "$$out"; exit 1; fi
+	@$(call each_module,GOWORK=off $(GO) vet ./...)
+
+.PHONY: tidy
+tidy: ## go mod tidy in every module
+	@$(call each_module,GOWORK=off $(GO) mod tidy)
+
+.PHONY: deploy-check
+deploy-check: nats-server ## Validate every NATS config in deploy/nats (nats-server -t, then tools/natsconf)
+	@for f in $(NATS_CONFIGS); do bin/nats-server -t -c $$f; done
+	@cd tools/natsconf && GOWORK=off $(GO) run . $(addprefix ../../,$(NATS_CONFIGS))
+
+# bin/nats-server at the version pinned in pkg/go.mod, installed again only
+# when that version changes.
+.PHONY: nats-server
+nats-server:
+	@v='$(NATS_SERVER_VERSION)'; \
+	if [ -z "$$v" ]; then echo "cannot read the nats-server version from pkg/go.mod" >&2; exit 1; fi; \
+	if [ "$$(bin/nats-server --version 2>/dev/null)" != "nats-server: $$v" ]; then \
+		echo "==> GOBIN=bin go install github.com/nats-io/nats-server/v2@$$v"; \
+		GOBIN=$(CURDIR)/bin $(GO) install github.com/nats-io/nats-server/v2@$$v; \
+	fi
+
+.PHONY: clean
+clean: ## Remove bin/ and artifacts/ (not the data folder)
+	rm -rf bin artifacts
+
+# each_module runs a shell command in every module, goes on after a failure,
+# and fails at the end naming the modules that failed.
+define each_module
+failed=; \
+for m in $(ALL_MODULES); do \
+	echo "==> $$m"; \
+	(cd $$m && $(1)) || failed="$$failed $$m"; \
+done; \
+if [ -n "$$failed" ]; then echo "FAILED:$$failed" >&2; exit 1; fi
+endef
