@@ -1,0 +1,241 @@
+package projection
+
+import (
+	"slices"
+	"time"
+
+	"github.com/samspill/samspill/pkg/date"
+	"github.com/samspill/samspill/pkg/event"
+	"github.com/samspill/samspill/pkg/stakeholder"
+)
+
+// Fact is one event of a map with both of its times.
+type Fact struct {
+	Seq      uint64
+	Recorded time.Time
+	Valid    date.Date
+	Data     event.Data
+}
+
+// History is every fact of one map, in log order.
+type History struct {
+	MapID string
+	Facts []Fact
+}
+
+// View folds the facts recorded by knownAt (zero: all) that hold by at
+// into a view. It reports false when the map was not open on at as known
+// at knownAt.
+func (h *History) View(at date.Date, knownAt time.Time) (*View, bool) {
+	facts := make([]Fact, 0, len(h.Facts))
+	erased := false
+	for _, f := range h.Facts {
+		if _, ok := f.Data.(*event.MapErased); ok {
+			erased = true // erasure reaches back in time: names are gone for every date
+		}
+		if (!knownAt.IsZero() && f.Recorded.After(knownAt)) || f.Valid.After(at) {
+			continue
+		}
+		facts = append(facts, f)
+	}
+	// Facts are in log order; a stable sort by valid date puts a late
+	// recorded correction where it holds.
+	slices.SortStableFunc(facts, func(a, b Fact) int { return a.Valid.Compare(b.Valid) })
+	b := builder{v: &View{MapID: h.MapID, At: at, KnownAt: knownAt, Erased: erased}, actors: map[string]int{}, rels: map[string]int{}, removed: map[string]bool{}}
+	for _, f := range facts {
+		b.apply(f)
+	}
+	if b.v.Opened.IsZero() {
+		return nil, false
+	}
+	b.finish()
+	return b.v, true
+}
+
+type builder struct {
+	v       *View
+	actors  map[string]int
+	rels    map[string]int
+	removed map[string]bool
+}
+
+func (b *builder) actor(id string) *Actor {
+	if i, ok := b.actors[id]; ok {
+		return &b.v.Actors[i]
+	}
+	return nil
+}
+
+func (b *builder) relation(id string) *Relation {
+	if i, ok := b.rels[id]; ok {
+		return &b.v.Relations[i]
+	}
+	return nil
+}
+
+func (b *builder) addRelation(r Relation) {
+	if _, dup := b.rels[r.ID]; dup {
+		return
+	}
+	b.rels[r.ID] = len(b.v.Relations)
+	b.v.Relations = append(b.v.Relations, r)
+}
+
+func (b *builder) end(id string, on date.Date) {
+	if r := b.relation(id); r != nil && r.ValidTo.IsZero() {
+		r.ValidTo = on
+	}
+}
+
+func (b *builder) apply(f Fact) {
+	v, on := b.v, f.Valid
+	if f.Seq > v.Version {
+		v.Version = f.Seq
+	}
+	switch d := f.Data.(type) {
+	case *event.MapOpened:
+		v.Focus, v.Opened = d.Focus, on
+		if d.Citizen != nil {
+			v.Citizen = d.Citizen.ActorID
+			b.actors[d.Citizen.ActorID] = len(v.Actors)
+			v.Actors = append(v.Actors, Actor{ID: d.Citizen.ActorID, Kind: stakeholder.KindPerson, Level: stakeholder.LevelIndividual,
+				Sector: stakeholder.SectorCitizen, Name: d.Citizen.Name, Ref: d.Citizen.Ref, Added: on})
+		}
+	case *event.MapClosed:
+		v.Closed = true
+	case *event.ActorAdded:
+		b.actors[d.ActorID] = len(v.Actors)
+		v.Actors = append(v.Actors, Actor{ID: d.ActorID, Kind: d.Kind, Level: d.Level, Sector: d.Sector, Name: d.Name, Ref: d.Ref, Directory: d.Directory, Added: on})
+	case *event.ActorUpdated:
+		if a := b.actor(d.ActorID); a != nil {
+			a.Kind = or(d.Kind, a.Kind)
+			a.Level = or(d.Level, a.Level)
+			a.Sector = or(d.Sector, a.Sector)
+			a.Name = or(d.Name, a.Name)
+			a.Directory = or(d.Directory, a.Directory)
+		}
+	case *event.ActorAssessed:
+		if a := b.actor(d.ActorID); a != nil {
+			s := &a.Assessment
+			s.Importance = or(d.Importance, s.Importance)
+			s.Influence = or(d.Influence, s.Influence)
+			if d.ProblemRecognition != nil {
+				s.ProblemRecognition, s.ConstraintRecognition, s.Involvement, s.Public = d.ProblemRecognition, d.ConstraintRecognition, d.Involvement, d.Public
+			}
+			s.Linkage = or(d.Linkage, s.Linkage)
+			s.Attitude = or(d.Attitude, s.Attitude)
+			s.Role = or(d.Role, s.Role)
+			s.WhatMatters = or(d.WhatMatters, s.WhatMatters)
+			s.Date = on
+		}
+	case *event.ActorRemoved:
+		b.removed[d.ActorID] = true
+		for _, r := range v.Relations {
+			if r.From == d.ActorID || r.To == d.ActorID {
+				b.end(r.ID, on)
+			}
+		}
+		if v.Coordinator.Actor == d.ActorID {
+			v.Coordinator = Coordinator{Offered: v.Coordinator.Offered, Ended: on}
+		}
+	case *event.RelationAdded:
+		b.addRelation(Relation{ID: d.RelationID, From: d.From, To: d.To, Type: d.Type, Quality: d.Quality, Formalised: d.Formalised,
+			Trust: d.Trust, Value: d.Value, Inpatient: d.Inpatient, Ref: d.Ref, ValidFrom: on})
+	case *event.RelationUpdated:
+		if r := b.relation(d.RelationID); r != nil {
+			r.Quality = or(d.Quality, r.Quality)
+			if d.Formalised != nil {
+				r.Formalised = *d.Formalised
+			}
+			if d.Inpatient != nil {
+				r.Inpatient = *d.Inpatient
+			}
+			r.Trust = or(d.Trust, r.Trust)
+			r.Value = or(d.Value, r.Value)
+		}
+	case *event.RelationEnded:
+		b.end(d.RelationID, on)
+	case *event.ContactRecorded:
+		if r := b.relation(d.RelationID); r != nil {
+			r.Contacts = append(r.Contacts, on)
+		}
+	case *event.CoordinatorOffered:
+		v.Coordinator.Offered = on
+		if d.ActorID != "" && v.Coordinator.Actor == "" {
+			v.Coordinator.Actor = d.ActorID
+		}
+	case *event.CoordinatorAssigned:
+		if b.relation(d.RelationID) == nil {
+			b.addRelation(Relation{ID: d.RelationID, From: d.ActorID, To: v.Citizen, Type: stakeholder.RelCoordinates,
+				Quality: stakeholder.QualityUnknown, Formalised: true, ValidFrom: on})
+		}
+		v.Coordinator.Actor, v.Coordinator.Relation, v.Coordinator.Assigned, v.Coordinator.Ended = d.ActorID, d.RelationID, on, date.Date{}
+	case *event.CoordinatorDeclined:
+		v.Coordinator.Declined = on
+	case *event.CoordinatorEnded:
+		b.end(v.Coordinator.Relation, on)
+		v.Coordinator = Coordinator{Offered: v.Coordinator.Offered, Declined: v.Coordinator.Declined, Ended: on}
+	case *event.PlanCreated:
+		v.Plan = Plan{Actor: d.ActorID, Status: stakeholder.PlanActive, Created: on}
+	case *event.PlanMemberAdded:
+		b.addRelation(Relation{ID: d.RelationID, From: d.ActorID, To: v.Plan.Actor, Type: stakeholder.RelMemberOf,
+			Quality: stakeholder.QualityUnknown, Formalised: true, Ref: d.Ref, ValidFrom: on})
+	case *event.PlanMemberRemoved:
+		for _, r := range v.Relations {
+			if r.Type == stakeholder.RelMemberOf && r.From == d.ActorID && r.To == v.Plan.Actor && r.ValidTo.IsZero() {
+				b.end(r.ID, on)
+			}
+		}
+	case *event.PlanReviewed:
+		v.Plan.LastReview = on
+	case *event.PlanDeclined:
+		if v.Plan.Status != stakeholder.PlanActive {
+			v.Plan.Status, v.Plan.Declined = stakeholder.PlanDeclined, on
+		}
+	case *event.PlanClosed:
+		for _, r := range v.Relations {
+			if r.Type == stakeholder.RelMemberOf && r.To == v.Plan.Actor && r.ValidTo.IsZero() {
+				b.end(r.ID, on)
+			}
+		}
+		v.Plan.Status, v.Plan.Closed = stakeholder.PlanClosed, on
+	case *event.ParticipationAssessed:
+		v.Participation = append(v.Participation, Participation{Level: d.Level, Date: on, AssessedBy: d.AssessedBy})
+	case *event.ConsentRecorded:
+		i := slices.IndexFunc(v.Consent, func(c Consent) bool { return c.Actor == d.ActorID })
+		c := Consent{Actor: d.ActorID, Status: d.Status, Date: on}
+		if i < 0 {
+			v.Consent = append(v.Consent, c)
+		} else {
+			v.Consent[i] = c
+		}
+	}
+}
+
+// finish drops removed actors and every trace of them: a view shows the
+// map as it stands.
+func (b *builder) finish() {
+	v := b.v
+	if len(b.removed) == 0 {
+		return
+	}
+	v.Actors = slices.DeleteFunc(v.Actors, func(a Actor) bool { return b.removed[a.ID] })
+	v.Relations = slices.DeleteFunc(v.Relations, func(r Relation) bool { return b.removed[r.From] || b.removed[r.To] })
+	v.Consent = slices.DeleteFunc(v.Consent, func(c Consent) bool { return b.removed[c.Actor] })
+	for i := range v.Participation {
+		if b.removed[v.Participation[i].AssessedBy] {
+			v.Participation[i].AssessedBy = ""
+		}
+	}
+	if b.removed[v.Plan.Actor] {
+		v.Plan = Plan{}
+	}
+}
+
+func or[T comparable](v, fallback T) T {
+	var zero T
+	if v == zero {
+		return fallback
+	}
+	return v
+}

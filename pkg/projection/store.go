@@ -1,0 +1,249 @@
+package projection
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/samspill/samspill/pkg/date"
+	"github.com/samspill/samspill/pkg/event"
+	"github.com/samspill/samspill/pkg/eventlog"
+	"github.com/samspill/samspill/pkg/stakeholder"
+)
+
+// ErrNotFound is returned for a map or entry the store does not hold.
+var ErrNotFound = errors.New("not found")
+
+// Entry is a directory entry as it stands now.
+type Entry struct {
+	ID           string                `json:"id"`
+	Kind         stakeholder.EntryKind `json:"kind"`
+	Name         string                `json:"name"`
+	Sector       stakeholder.Sector    `json:"sector"`
+	Municipality string                `json:"municipality"`
+	Parent       string                `json:"parent,omitempty"`
+	OrgNumber    string                `json:"orgNumber,omitempty"`
+	Registered   date.Date             `json:"registered"`
+	Retired      date.Date             `json:"retired,omitzero"`
+	ReplacedBy   string                `json:"replacedBy,omitempty"`
+}
+
+// Store holds the histories of every map and the directory.
+type Store struct {
+	mu       sync.RWMutex
+	position uint64
+	maps     map[string]*History
+	entries  map[string]*Entry
+}
+
+// NewStore returns an empty store.
+func NewStore() *Store {
+	return &Store{maps: map[string]*History{}, entries: map[string]*Entry{}}
+}
+
+// Position is the sequence of the last event applied.
+func (s *Store) Position() uint64 {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.position
+}
+
+// Apply adds one event from the log. Events at or before Position are
+// ignored, so a redelivered event changes nothing.
+func (s *Store) Apply(r eventlog.Record) error {
+	d, err := r.Envelope.Decode()
+	if err != nil {
+		return fmt.Errorf("projection: event %d: %w", r.Seq, err)
+	}
+	agg, err := r.Envelope.Aggregate()
+	if err != nil {
+		return fmt.Errorf("projection: event %d: %w", r.Seq, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r.Seq <= s.position {
+		return nil
+	}
+	s.position = r.Seq
+	f := Fact{Seq: r.Seq, Recorded: r.Envelope.Time, Valid: r.Envelope.ValidTime, Data: d}
+	switch agg.Kind {
+	case event.AreaMap:
+		h := s.maps[agg.ID]
+		if h == nil {
+			h = &History{MapID: agg.ID}
+			s.maps[agg.ID] = h
+		}
+		h.Facts = append(h.Facts, f)
+	case event.AreaDirectory:
+		s.applyEntry(agg.ID, f)
+	}
+	return nil
+}
+
+func (s *Store) applyEntry(id string, f Fact) {
+	e := s.entries[id]
+	switch d := f.Data.(type) {
+	case *event.EntryRegistered:
+		s.entries[id] = &Entry{ID: id, Kind: d.Kind, Name: d.Name, Sector: d.Sector, Municipality: d.Municipality,
+			Parent: d.Parent, OrgNumber: d.OrgNumber, Registered: f.Valid}
+	case *event.EntryUpdated:
+		if e != nil {
+			e.Name = or(d.Name, e.Name)
+			e.Sector = or(d.Sector, e.Sector)
+			e.Municipality = or(d.Municipality, e.Municipality)
+			e.Parent = or(d.Parent, e.Parent)
+			e.OrgNumber = or(d.OrgNumber, e.OrgNumber)
+		}
+	case *event.EntryRetired:
+		if e != nil {
+			e.Retired, e.ReplacedBy = f.Valid, d.ReplacedBy
+		}
+	}
+}
+
+// View returns a map on the valid date at as known at knownAt (zero: now).
+func (s *Store) View(mapID string, at date.Date, knownAt time.Time) (*View, error) {
+	s.mu.RLock()
+	h := s.maps[mapID]
+	var facts []Fact
+	if h != nil {
+		facts = h.Facts[:len(h.Facts):len(h.Facts)] // facts are append-only; a capped slice is a stable copy
+	}
+	s.mu.RUnlock()
+	if h == nil {
+		return nil, fmt.Errorf("projection: map %s: %w", mapID, ErrNotFound)
+	}
+	v, ok := (&History{MapID: mapID, Facts: facts}).View(at, knownAt)
+	if !ok {
+		return nil, fmt.Errorf("projection: map %s was not open on %s as known then: %w", mapID, at, ErrNotFound)
+	}
+	return v, nil
+}
+
+// Maps lists the ids of every map, sorted.
+func (s *Store) Maps() []string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]string, 0, len(s.maps))
+	for id := range s.maps {
+		out = append(out, id)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Entry returns a directory entry.
+func (s *Store) Entry(id string) (Entry, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	e := s.entries[id]
+	if e == nil {
+		return Entry{}, false
+	}
+	return *e, true
+}
+
+// Directory returns every directory entry, sorted by id.
+func (s *Store) Directory() []Entry {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]Entry, 0, len(s.entries))
+	for _, e := range s.entries {
+		out = append(out, *e)
+	}
+	slices.SortFunc(out, func(a, b Entry) int {
+		switch {
+		case a.ID < b.ID:
+			return -1
+		case a.ID > b.ID:
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
+// snapshot is the serialised form of a Store.
+type snapshot struct {
+	Position uint64        `json:"position"`
+	Maps     []snapshotMap `json:"maps"`
+	Entries  []Entry       `json:"entries"`
+}
+
+type snapshotMap struct {
+	ID    string         `json:"id"`
+	Facts []snapshotFact `json:"facts"`
+}
+
+type snapshotFact struct {
+	Seq      uint64          `json:"seq"`
+	Recorded time.Time       `json:"recorded"`
+	Valid    date.Date       `json:"valid"`
+	Type     event.Type      `json:"type"`
+	Data     json.RawMessage `json:"data"`
+}
+
+// MarshalSnapshot serialises the store deterministically: two stores that
+// applied the same events give identical bytes.
+func (s *Store) MarshalSnapshot() ([]byte, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	snap := snapshot{Position: s.position, Entries: make([]Entry, 0, len(s.entries))}
+	ids := make([]string, 0, len(s.maps))
+	for id := range s.maps {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		m := snapshotMap{ID: id}
+		for _, f := range s.maps[id].Facts {
+			raw, err := json.Marshal(f.Data)
+			if err != nil {
+				return nil, fmt.Errorf("projection: snapshot %s: %w", id, err)
+			}
+			m.Facts = append(m.Facts, snapshotFact{Seq: f.Seq, Recorded: f.Recorded, Valid: f.Valid, Type: f.Data.EventType(), Data: raw})
+		}
+		snap.Maps = append(snap.Maps, m)
+	}
+	for _, e := range s.entries {
+		snap.Entries = append(snap.Entries, *e)
+	}
+	slices.SortFunc(snap.Entries, func(a, b Entry) int {
+		if a.ID < b.ID {
+			return -1
+		}
+		return 1
+	})
+	return json.Marshal(snap)
+}
+
+// UnmarshalSnapshot replaces the store's content with a snapshot.
+func (s *Store) UnmarshalSnapshot(b []byte) error {
+	var snap snapshot
+	if err := json.Unmarshal(b, &snap); err != nil {
+		return fmt.Errorf("projection: snapshot: %w", err)
+	}
+	maps := make(map[string]*History, len(snap.Maps))
+	for _, m := range snap.Maps {
+		h := &History{MapID: m.ID, Facts: make([]Fact, 0, len(m.Facts))}
+		for _, f := range m.Facts {
+			d, err := (event.Envelope{Type: f.Type, Data: f.Data}).Decode()
+			if err != nil {
+				return fmt.Errorf("projection: snapshot of %s at %d: %w", m.ID, f.Seq, err)
+			}
+			h.Facts = append(h.Facts, Fact{Seq: f.Seq, Recorded: f.Recorded, Valid: f.Valid, Data: d})
+		}
+		maps[m.ID] = h
+	}
+	entries := make(map[string]*Entry, len(snap.Entries))
+	for i := range snap.Entries {
+		entries[snap.Entries[i].ID] = &snap.Entries[i]
+	}
+	s.mu.Lock()
+	s.position, s.maps, s.entries = snap.Position, maps, entries
+	s.mu.Unlock()
+	return nil
+}
