@@ -485,7 +485,8 @@ func (d RelationUpdated) Validate() error {
 	return c.err()
 }
 
-// RelationEnded ends a relation; the valid time is its last day ("to").
+// RelationEnded ends a relation; the valid time is its end date, the first
+// day it is no longer active (the map document's validTo).
 type RelationEnded struct {
 	RelationID string `json:"relationId"`
 }
