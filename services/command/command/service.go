@@ -201,7 +201,21 @@ func (s *Service) ensure(ctx context.Context, agg event.Aggregate) error {
 	return s.load(ctx, agg)
 }
 
-// target returns the aggregate a command is about, choosing the id of a new map.
+// Target returns the aggregate a command is about: its map, or its
+// directory entry. An open_map without a map id has none yet.
+func Target(c Command) (event.Aggregate, error) {
+	if o, ok := c.(*OpenMap); ok && o.MapID == "" {
+		return event.Aggregate{}, invalid("mapId", "is chosen when the command runs")
+	}
+	agg, err := target(c)
+	if err != nil {
+		return agg, err
+	}
+	return agg, nil
+}
+
+// target returns the aggregate a command is about, choosing the id of a new
+// map from the command id (which Execute has set).
 func target(c Command) (event.Aggregate, *Error) {
 	var agg event.Aggregate
 	field := "mapId"
@@ -395,7 +409,7 @@ func (s *Service) attempt(ctx context.Context, principal string, c Command, agg 
 			return Result{}, &Error{Code: CodeInternal, Message: "the erasure is recorded but the key could not be shredded yet; send the same command again"}
 		}
 	}
-	s.cfg.Logger.Info("command executed", "command", c.CommandName(), "aggregate", agg.String(), "version", res.Last, "duplicate", res.Duplicate)
+	s.cfg.Logger.Debug("command executed", "command", c.CommandName(), "aggregate", agg.String(), "version", res.Last, "duplicate", res.Duplicate)
 	return s.result(m.CommandID, agg, res.Last, data.EventType(), idsOf(data), res.Duplicate), nil
 }
 

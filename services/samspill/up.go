@@ -1,0 +1,244 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/samspill/samspill/pkg/date"
+	"github.com/samspill/samspill/pkg/event"
+	"github.com/samspill/samspill/pkg/jsserver"
+	"github.com/samspill/samspill/pkg/seal"
+	"github.com/samspill/samspill/services/command/command"
+	"github.com/samspill/samspill/services/samspill/demo"
+)
+
+var errHelp = flag.ErrHelp
+
+func parse(fs *flag.FlagSet, args []string) error {
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		return errHelp
+	}
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	return nil
+}
+
+type upConfig struct {
+	data     string
+	httpAddr string
+	natsPort int
+	demoSeed int64
+	sync     string
+	logJSON  bool
+}
+
+func cmdUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var cfg upConfig
+	fs := flag.NewFlagSet("up", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.data, "data", ".samspill", "data folder (event store, keys)")
+	fs.StringVar(&cfg.httpAddr, "http", "127.0.0.1:8080", "HTTP listen address (loopback)")
+	fs.IntVar(&cfg.natsPort, "nats-port", 4222, "port of the embedded NATS server on 127.0.0.1 (0: any free port)")
+	fs.Int64Var(&cfg.demoSeed, "demo-seed", 0, "load the demo region with this seed on first start (0: none)")
+	fs.StringVar(&cfg.sync, "sync", "always", "store durability: always (fsync before every acknowledgement) or interval (every 2 minutes)")
+	fs.BoolVar(&cfg.logJSON, "log-json", false, "log JSON lines instead of text")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if cfg.sync != "always" && cfg.sync != "interval" {
+		return usageError{fmt.Sprintf("--sync %q: want always or interval", cfg.sync)}
+	}
+	var h slog.Handler = slog.NewTextHandler(stderr, nil)
+	if cfg.logJSON {
+		h = slog.NewJSONHandler(stderr, nil)
+	}
+	return up(ctx, cfg, stdout, slog.New(h))
+}
+
+func up(ctx context.Context, cfg upConfig, stdout io.Writer, logger *slog.Logger) error {
+	if err := os.MkdirAll(cfg.data, 0o700); err != nil {
+		return fmt.Errorf("data folder: %w", err)
+	}
+	key, err := seal.LoadOrCreateMasterKey(filepath.Join(cfg.data, "keys", "master.key"))
+	if err != nil {
+		return err
+	}
+	srv, err := jsserver.Start(ctx, jsserver.Config{
+		StoreDir:   filepath.Join(cfg.data, "jetstream"),
+		Port:       cfg.natsPort,
+		SyncAlways: cfg.sync == "always",
+		Logger:     logger.With("service", "nats"),
+	})
+	if err != nil {
+		return err
+	}
+	defer srv.Shutdown()
+	nc, err := srv.Connect("samspill-command")
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	cmds, err := command.Boot(ctx, nc, command.Options{MasterKey: key, Replicas: 1, Logger: logger.With("service", "command")})
+	if err != nil {
+		return err
+	}
+	defer cmds.Stop()
+
+	if cfg.demoSeed != 0 {
+		if err := loadDemoOnce(ctx, cmds, cfg.demoSeed, stdout, logger); err != nil {
+			return err
+		}
+	}
+
+	ln, err := net.Listen("tcp", cfg.httpAddr)
+	if err != nil {
+		return fmt.Errorf("http listen: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/v1/commands", cmds.Service.Handler())
+	mux.Handle("/v1/commands/", cmds.Service.Handler())
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		if !nc.IsConnected() {
+			http.Error(w, "nats disconnected", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{
+			"service":  "samspill",
+			"version":  version,
+			"nats":     srv.ClientURL(),
+			"commands": "/v1/commands",
+			"docs":     "docs/events.md",
+		})
+	})
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+
+	fmt.Fprintf(stdout, `Samspill is up.
+  HTTP API:  http://%s/  (commands: POST http://%s/v1/commands/<name>, list: GET /v1/commands)
+  NATS:      %s  (events: stream SAMSPILL_EVENTS, subjects samspill.map.> and samspill.directory.>)
+  Data:      %s
+Stop with Ctrl-C.
+`, ln.Addr(), ln.Addr(), srv.ClientURL(), cfg.data)
+
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("http: %w", err)
+		}
+	}
+	logger.Info("shutting down")
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutdown); err != nil {
+		logger.Warn("http shutdown", "err", err)
+	}
+	cmds.Stop()
+	if err := nc.Drain(); err != nil {
+		logger.Warn("nats drain", "err", err)
+	}
+	return nil
+}
+
+// loadDemoOnce loads the demo region into an empty log.
+func loadDemoOnce(ctx context.Context, r *command.Running, seed int64, stdout io.Writer, logger *slog.Logger) error {
+	head, err := r.Log.Head(ctx)
+	if err != nil {
+		return err
+	}
+	if head > 0 {
+		logger.Info("log is not empty; demo not loaded again", "head", head)
+		return nil
+	}
+	ds, err := demo.Generate(demo.Options{Seed: seed, Today: date.Of(time.Now())})
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	return execute(ctx, r.Service, ds.Commands, stdout)
+}
+
+// execute runs commands through the service, reporting progress: the
+// directory first, in order, then each map's commands in order, with up to
+// `workers` maps at a time (their appends share the store's syncs).
+func execute(ctx context.Context, svc *command.Service, cmds []command.Command, stdout io.Writer) error {
+	const workers = 8
+	start := time.Now()
+	var groups [][]command.Command
+	var directory []command.Command
+	index := map[event.Aggregate]int{}
+	for _, c := range cmds {
+		agg, err := command.Target(c)
+		if err != nil {
+			return fmt.Errorf("demo command %s: %w", c.CommandName(), err)
+		}
+		if agg.Kind == event.AreaDirectory {
+			directory = append(directory, c)
+			continue
+		}
+		i, ok := index[agg]
+		if !ok {
+			i = len(groups)
+			index[agg] = i
+			groups = append(groups, nil)
+		}
+		groups[i] = append(groups[i], c)
+	}
+	p := newProgress(stdout, "loading demo", len(cmds))
+	var done atomic.Int64
+	run := func(c command.Command) error {
+		if _, err := svc.Execute(ctx, "demo-loader", c); err != nil {
+			return fmt.Errorf("demo command %s: %w", c.CommandName(), err)
+		}
+		p.set(int(done.Add(1)))
+		return nil
+	}
+	for _, c := range directory {
+		if err := run(c); err != nil {
+			return err
+		}
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(workers)
+	for _, group := range groups {
+		g.Go(func() error {
+			for _, c := range group {
+				if gctx.Err() != nil {
+					return gctx.Err()
+				}
+				if err := run(c); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	p.done()
+	fmt.Fprintf(stdout, "Loaded %d demo commands (%d maps) in %s.\n", len(cmds), len(groups), time.Since(start).Round(time.Millisecond))
+	return nil
+}

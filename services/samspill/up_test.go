@@ -1,0 +1,151 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// startUp runs `samspill up` in the background and returns its HTTP base
+// URL and a function that stops it and returns up's error.
+func startUp(t *testing.T, cfg upConfig) (string, func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- up(ctx, cfg, pw, slog.New(slog.DiscardHandler))
+		pw.Close()
+	}()
+	addr := make(chan string, 1)
+	go func() {
+		re := regexp.MustCompile(`HTTP API:\s+http://(\S+)/`)
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			if m := re.FindStringSubmatch(sc.Text()); m != nil {
+				addr <- m[1]
+			}
+		}
+	}()
+	select {
+	case a := <-addr:
+		return "http://" + a, func() error {
+			cancel()
+			select {
+			case err := <-done:
+				return err
+			case <-time.After(30 * time.Second):
+				return fmt.Errorf("up did not stop within 30 s")
+			}
+		}
+	case err := <-done:
+		cancel()
+		t.Fatalf("up ended before it was ready: %v", err)
+	case <-time.After(2 * time.Minute):
+		cancel()
+		t.Fatal("up did not print its address within 2 minutes")
+	}
+	return "", nil
+}
+
+func post(t *testing.T, base, name, body string) (int, map[string]any) {
+	t.Helper()
+	resp, err := http.Post(base+"/v1/commands/"+name, "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		t.Fatalf("%s: undecodable reply: %v", name, err)
+	}
+	return resp.StatusCode, out
+}
+
+func TestUpContinuesFromTheStoredLogAfterRestart(t *testing.T) {
+	cfg := upConfig{data: t.TempDir(), httpAddr: "127.0.0.1:0", natsPort: 0, sync: "always"}
+	base, stop := startUp(t, cfg)
+	status, res := post(t, base, "open_map", `{"focus":"citizen","label":"Ola N.","municipality":"3203"}`)
+	if status != http.StatusCreated {
+		t.Fatalf("open_map: %d %v", status, res)
+	}
+	mapID := res["ids"].(map[string]any)["mapId"].(string)
+	version := res["version"].(float64)
+	if err := stop(); err != nil {
+		t.Fatalf("clean shutdown: %v", err)
+	}
+
+	base, stop = startUp(t, cfg)
+	defer stop()
+	status, res = post(t, base, "add_actor", fmt.Sprintf(`{"mapId":%q,"expectedVersion":%d,"kind":"person","level":"service","sector":"primary-health","name":"Dr. Hansen"}`, mapID, int(version)))
+	if status != http.StatusCreated {
+		t.Fatalf("after restart the map is unknown or moved: %d %v", status, res)
+	}
+	resp, err := http.Get(base + "/healthz")
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("healthz: %v %v", resp, err)
+	}
+}
+
+func TestUpLoadsTheDemoOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads the whole demo region")
+	}
+	cfg := upConfig{data: t.TempDir(), httpAddr: "127.0.0.1:0", natsPort: 0, sync: "interval", demoSeed: 1}
+	base, stop := startUp(t, cfg)
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	_ = base
+	base, stop = startUp(t, cfg)
+	defer stop()
+	// The directory entries of the demo exist: registering one again conflicts.
+	status, res := post(t, base, "register_entry", `{"entryId":"nav-asker","kind":"service","name":"NAV Asker","sector":"welfare-work","municipality":"3203"}`)
+	if status != http.StatusConflict {
+		t.Fatalf("demo directory not loaded (or loaded twice): %d %v", status, res)
+	}
+}
+
+func TestUsageAndExitCodes(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		code int
+		out  string
+	}{
+		{nil, exitUsage, "Usage"},
+		{[]string{"bogus"}, exitUsage, `unknown command "bogus"`},
+		{[]string{"version"}, exitOK, "samspill"},
+		{[]string{"help"}, exitOK, "samspill up"},
+		{[]string{"up", "--sync", "sometimes"}, exitUsage, "--sync"},
+		{[]string{"up", "extra"}, exitUsage, "unexpected argument"},
+		{[]string{"demo", "--today", "2026-02-30"}, exitUsage, "--today"},
+		{[]string{"demo", "--citizens", "3"}, exitUsage, ""},
+		{[]string{"up", "-h"}, exitOK, ""},
+	} {
+		var out, errOut bytes.Buffer
+		code := run(context.Background(), tc.args, &out, &errOut)
+		if code != tc.code || !strings.Contains(out.String()+errOut.String(), tc.out) {
+			t.Errorf("samspill %v: exit %d, output %q; want exit %d with %q", tc.args, code, out.String()+errOut.String(), tc.code, tc.out)
+		}
+	}
+}
+
+func TestDemoIsDeterministic(t *testing.T) {
+	var a, b bytes.Buffer
+	if code := run(context.Background(), []string{"demo", "--seed", "7", "--today", "2026-11-01"}, &a, io.Discard); code != exitOK {
+		t.Fatalf("demo exit %d", code)
+	}
+	run(context.Background(), []string{"demo", "--seed", "7", "--today", "2026-11-01"}, &b, io.Discard)
+	if a.Len() == 0 || !bytes.Equal(a.Bytes(), b.Bytes()) {
+		t.Fatal("the same seed gave different output")
+	}
+}
