@@ -553,6 +553,9 @@ func (d CoordinatorOffered) Validate() error {
 type CoordinatorAssigned struct {
 	ActorID    string `json:"actorId"`
 	RelationID string `json:"relationId"`
+	// Ref is the sealed local id a new coordinating relation had in an
+	// imported document.
+	Ref Sealed `json:"ref,omitempty"`
 }
 
 func (CoordinatorAssigned) EventType() Type { return TypeCoordinatorAssigned }
@@ -561,6 +564,7 @@ func (d CoordinatorAssigned) Validate() error {
 	var c checker
 	c.uuid("actorId", d.ActorID)
 	c.uuid("relationId", d.RelationID)
+	c.sealed("ref", d.Ref, false)
 	return c.err()
 }
 

@@ -167,7 +167,7 @@ func (b *builder) apply(f Fact) {
 	case *event.CoordinatorAssigned:
 		if b.relation(d.RelationID) == nil {
 			b.addRelation(Relation{ID: d.RelationID, From: d.ActorID, To: v.Citizen, Type: stakeholder.RelCoordinates,
-				Quality: stakeholder.QualityUnknown, Formalised: true, ValidFrom: on})
+				Quality: stakeholder.QualityUnknown, Formalised: true, Ref: d.Ref, ValidFrom: on})
 		}
 		v.Coordinator.Actor, v.Coordinator.Relation, v.Coordinator.Assigned, v.Coordinator.Ended = d.ActorID, d.RelationID, on, date.Date{}
 	case *event.CoordinatorDeclined:

@@ -101,6 +101,8 @@ type OpenMap struct {
 	Region       string                `json:"region,omitempty"`
 	CitizenID    string                `json:"citizenId,omitempty"`
 	CitizenName  string                `json:"citizenName,omitempty"`
+	// CitizenRef is the citizen's id in an imported document (sealed).
+	CitizenRef string `json:"citizenRef,omitempty"`
 }
 
 // CloseMap closes a map.
@@ -127,6 +129,8 @@ type AddActor struct {
 	Sector    stakeholder.Sector `json:"sector"`
 	Name      string             `json:"name"`
 	Directory string             `json:"directory,omitempty"`
+	// Ref is the actor's id in an imported document (sealed).
+	Ref string `json:"ref,omitempty"`
 }
 
 // AssessActor records an actor's stakeholder assessment.
@@ -177,6 +181,8 @@ type AddRelation struct {
 	Trust      int                      `json:"trust,omitempty"`
 	Value      int                      `json:"value,omitempty"`
 	Inpatient  bool                     `json:"inpatient,omitempty"`
+	// Ref is the relation's id in an imported document (sealed).
+	Ref string `json:"ref,omitempty"`
 }
 
 // UpdateRelation changes a relation.
@@ -214,11 +220,16 @@ type OfferCoordinator struct {
 	ActorID string `json:"actorId,omitempty"`
 }
 
-// AssignCoordinator makes an actor the coordinator.
+// AssignCoordinator makes an actor the coordinator. RelationID names the
+// coordinating relation: an active coordinates relation between the actor
+// and the citizen, or the id of a new one (generated when empty).
 type AssignCoordinator struct {
 	Meta
-	MapID   string `json:"mapId"`
-	ActorID string `json:"actorId"`
+	MapID      string `json:"mapId"`
+	ActorID    string `json:"actorId"`
+	RelationID string `json:"relationId,omitempty"`
+	// Ref is the new relation's id in an imported document (sealed).
+	Ref string `json:"ref,omitempty"`
 }
 
 // DeclineCoordinator records that the person declined a coordinator.
@@ -247,6 +258,8 @@ type AddPlanMember struct {
 	MapID      string `json:"mapId"`
 	ActorID    string `json:"actorId"`
 	RelationID string `json:"relationId,omitempty"`
+	// Ref is the membership's id in an imported document (sealed).
+	Ref string `json:"ref,omitempty"`
 }
 
 // RemovePlanMember ends an actor's membership of the plan.

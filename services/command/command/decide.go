@@ -293,7 +293,11 @@ func (c *OpenMap) decide(d *decider) (event.Data, *Error) {
 		if err != nil {
 			return nil, err
 		}
-		out.Citizen = &event.Citizen{ActorID: id, Name: sealed}
+		ref, err := d.seal("citizenRef", c.CitizenRef, false, false)
+		if err != nil {
+			return nil, err
+		}
+		out.Citizen = &event.Citizen{ActorID: id, Name: sealed, Ref: ref}
 	default:
 		if c.CitizenID != "" || c.CitizenName != "" {
 			return nil, invalid("citizenId", "only citizen maps have a citizen")
@@ -363,7 +367,11 @@ func (c *AddActor) decide(d *decider) (event.Data, *Error) {
 	if err != nil {
 		return nil, err
 	}
-	return &event.ActorAdded{ActorID: id, Kind: c.Kind, Level: c.Level, Sector: c.Sector, Name: name, Directory: c.Directory}, nil
+	ref, err := d.seal("ref", c.Ref, false, false)
+	if err != nil {
+		return nil, err
+	}
+	return &event.ActorAdded{ActorID: id, Kind: c.Kind, Level: c.Level, Sector: c.Sector, Name: name, Ref: ref, Directory: c.Directory}, nil
 }
 
 func (c *AssessActor) decide(d *decider) (event.Data, *Error) {
@@ -497,8 +505,12 @@ func (c *AddRelation) decide(d *decider) (event.Data, *Error) {
 	if q == "" {
 		q = stakeholder.QualityUnknown
 	}
+	ref, err := d.seal("ref", c.Ref, false, false)
+	if err != nil {
+		return nil, err
+	}
 	return &event.RelationAdded{RelationID: id, From: c.From, To: c.To, Type: c.Type, Quality: q,
-		Formalised: c.Formalised, Trust: c.Trust, Value: c.Value, Inpatient: c.Inpatient}, nil
+		Formalised: c.Formalised, Trust: c.Trust, Value: c.Value, Inpatient: c.Inpatient, Ref: ref}, nil
 }
 
 func (c *UpdateRelation) decide(d *decider) (event.Data, *Error) {
@@ -604,10 +616,22 @@ func (c *AssignCoordinator) decide(d *decider) (event.Data, *Error) {
 		return nil, fail(CodeConflict, "actorId", "actor %s is the coordinator; end that first", d.m.coordinator)
 	}
 	rel, ok := d.m.activeRelation(c.ActorID, d.m.citizen, stakeholder.RelCoordinates)
+	var ref event.Sealed
 	if !ok {
-		rel = d.newID("relationId")
+		var err *Error
+		if rel, err = d.id("relationId", c.RelationID); err != nil {
+			return nil, err
+		}
+		if _, dup := d.m.relations[rel]; dup {
+			return nil, fail(CodeConflict, "relationId", "relation %s exists", rel)
+		}
+		if ref, err = d.seal("ref", c.Ref, false, false); err != nil {
+			return nil, err
+		}
+	} else if c.RelationID != "" && c.RelationID != rel {
+		return nil, invalid("relationId", "the actor already coordinates through relation %s", rel)
 	}
-	return &event.CoordinatorAssigned{ActorID: c.ActorID, RelationID: rel}, nil
+	return &event.CoordinatorAssigned{ActorID: c.ActorID, RelationID: rel, Ref: ref}, nil
 }
 
 func (c *DeclineCoordinator) decide(d *decider) (event.Data, *Error) {
@@ -690,7 +714,11 @@ func (c *AddPlanMember) decide(d *decider) (event.Data, *Error) {
 	if _, dup := d.m.relations[id]; dup {
 		return nil, fail(CodeConflict, "relationId", "relation %s exists", id)
 	}
-	return &event.PlanMemberAdded{ActorID: c.ActorID, RelationID: id}, nil
+	ref, err := d.seal("ref", c.Ref, false, false)
+	if err != nil {
+		return nil, err
+	}
+	return &event.PlanMemberAdded{ActorID: c.ActorID, RelationID: id, Ref: ref}, nil
 }
 
 func (c *RemovePlanMember) decide(d *decider) (event.Data, *Error) {
