@@ -23,6 +23,11 @@ type FollowConfig struct {
 	// Filters restrict the subjects (e.g. AreaFilter(event.AreaMap));
 	// empty means the whole log.
 	Filters []string
+	// OwnPosition is for a durable follower that keeps its own position
+	// (a projection with snapshots): the durable consumer is created anew
+	// at From on every start and acknowledges nothing, so delivery runs at
+	// read speed while the name stays visible to operators.
+	OwnPosition bool
 	// Logger reports events that cannot be decoded (they are skipped, never
 	// retried: a malformed event cannot become valid) and handler errors.
 	Logger *slog.Logger
@@ -80,7 +85,76 @@ func (l *Log) Follow(ctx context.Context, cfg FollowConfig, h Handler) (*Followe
 	if err != nil {
 		return nil, fmt.Errorf("eventlog: ordered consumer: %w", err)
 	}
+	return consumeStoppingOnError(ctx, cons, cfg.logger(), h)
+}
+
+// FollowDurable reads the log with the durable consumer name, which
+// remembers what was acknowledged across restarts. Durable names are part
+// of the public contract (see docs/events.md). The handler's events are
+// acknowledged after it returns nil; on error the event is redelivered with
+// back-off.
+func (l *Log) FollowDurable(ctx context.Context, name string, cfg FollowConfig, h Handler) (*Follower, error) {
+	policy, start := cfg.deliver()
+	cc := jetstream.ConsumerConfig{
+		Durable:        name,
+		Description:    "Samspill follower " + name,
+		DeliverPolicy:  policy,
+		OptStartSeq:    start,
+		AckPolicy:      jetstream.AckExplicitPolicy,
+		FilterSubjects: cfg.Filters,
+		MaxAckPending:  1, // strictly in order
+		MaxDeliver:     -1,
+	}
+	if cfg.OwnPosition {
+		if err := l.stream.DeleteConsumer(ctx, name); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
+			return nil, fmt.Errorf("eventlog: reset durable consumer %s: %w", name, err)
+		}
+		cc.AckPolicy, cc.MaxAckPending, cc.MaxDeliver = jetstream.AckNonePolicy, 0, 0
+	}
+	cons, err := l.stream.CreateOrUpdateConsumer(ctx, cc)
+	if err != nil {
+		return nil, fmt.Errorf("eventlog: durable consumer %s: %w", name, err)
+	}
 	log := cfg.logger()
+	ctx, cancel := context.WithCancel(ctx)
+	f := &Follower{errc: make(chan error, 1), cancel: cancel}
+	if cfg.OwnPosition {
+		return consumeStoppingOnError(ctx, cons, log, h)
+	}
+	consumeCtx, err := cons.Consume(func(m jetstream.Msg) {
+		md, err := m.Metadata()
+		if err != nil {
+			log.Error("event without metadata", "subject", m.Subject(), "err", err)
+			_ = m.Term()
+			return
+		}
+		r, err := decodeRecord(md.Sequence.Stream, m.Subject(), m.Data())
+		if err != nil {
+			log.Error("skipping malformed event", "seq", md.Sequence.Stream, "subject", m.Subject(), "err", err)
+			_ = m.TermWithReason("malformed event")
+			return
+		}
+		if err := h(ctx, r); err != nil {
+			log.Warn("handler failed; will retry", "seq", r.Seq, "err", err)
+			_ = m.NakWithDelay(backoff(md.NumDelivered))
+			return
+		}
+		if err := m.DoubleAck(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			log.Warn("ack failed", "seq", r.Seq, "err", err)
+		}
+	})
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("eventlog: consume %s: %w", name, err)
+	}
+	f.cc = consumeCtx
+	return f, nil
+}
+
+// consumeStoppingOnError delivers in order without acknowledgements; a
+// handler error stops the follower, since the caller's position would
+// otherwise skip the event.
+func consumeStoppingOnError(ctx context.Context, cons jetstream.Consumer, log *slog.Logger, h Handler) (*Follower, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	f := &Follower{errc: make(chan error, 1), cancel: cancel}
 	stopped := false
@@ -107,60 +181,6 @@ func (l *Log) Follow(ctx context.Context, cfg FollowConfig, h Handler) (*Followe
 	if err != nil {
 		cancel()
 		return nil, fmt.Errorf("eventlog: consume: %w", err)
-	}
-	f.cc = cc
-	return f, nil
-}
-
-// FollowDurable reads the log with the durable consumer name, which
-// remembers what was acknowledged across restarts. Durable names are part
-// of the public contract (see docs/events.md). The handler's events are
-// acknowledged after it returns nil; on error the event is redelivered with
-// back-off.
-func (l *Log) FollowDurable(ctx context.Context, name string, cfg FollowConfig, h Handler) (*Follower, error) {
-	policy, start := cfg.deliver()
-	cons, err := l.stream.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
-		Durable:        name,
-		Description:    "Samspill follower " + name,
-		DeliverPolicy:  policy,
-		OptStartSeq:    start,
-		AckPolicy:      jetstream.AckExplicitPolicy,
-		FilterSubjects: cfg.Filters,
-		MaxAckPending:  1, // strictly in order
-		MaxDeliver:     -1,
-		BackOff:        nil,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("eventlog: durable consumer %s: %w", name, err)
-	}
-	log := cfg.logger()
-	ctx, cancel := context.WithCancel(ctx)
-	f := &Follower{errc: make(chan error, 1), cancel: cancel}
-	cc, err := cons.Consume(func(m jetstream.Msg) {
-		md, err := m.Metadata()
-		if err != nil {
-			log.Error("event without metadata", "subject", m.Subject(), "err", err)
-			_ = m.Term()
-			return
-		}
-		r, err := decodeRecord(md.Sequence.Stream, m.Subject(), m.Data())
-		if err != nil {
-			log.Error("skipping malformed event", "seq", md.Sequence.Stream, "subject", m.Subject(), "err", err)
-			_ = m.TermWithReason("malformed event")
-			return
-		}
-		if err := h(ctx, r); err != nil {
-			log.Warn("handler failed; will retry", "seq", r.Seq, "err", err)
-			_ = m.NakWithDelay(backoff(md.NumDelivered))
-			return
-		}
-		if err := m.DoubleAck(ctx); err != nil && !errors.Is(err, context.Canceled) {
-			log.Warn("ack failed", "seq", r.Seq, "err", err)
-		}
-	})
-	if err != nil {
-		cancel()
-		return nil, fmt.Errorf("eventlog: consume %s: %w", name, err)
 	}
 	f.cc = cc
 	return f, nil

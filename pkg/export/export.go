@@ -24,6 +24,13 @@ type Revealer interface {
 
 // Map exports one view as a map document as of the view's date.
 func Map(ctx context.Context, v *projection.View, r Revealer) (*mapdoc.Document, error) {
+	doc, _, err := MapWithIDs(ctx, v, r)
+	return doc, err
+}
+
+// MapWithIDs is Map that also returns the document-local id of every
+// actor and relation, keyed by machine id.
+func MapWithIDs(ctx context.Context, v *projection.View, r Revealer) (*mapdoc.Document, map[string]string, error) {
 	open := func(s event.Sealed) (string, error) {
 		t, err := r.Reveal(ctx, v.MapID, s)
 		if err != nil {
@@ -40,7 +47,7 @@ func Map(ctx context.Context, v *projection.View, r Revealer) (*mapdoc.Document,
 	}
 	label, err := open(v.Focus.Label)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	doc := &mapdoc.Document{Schema: mapdoc.SchemaMap, ID: v.MapID, AsOf: v.At,
 		Focus:  mapdoc.Focus{Kind: v.Focus.Kind, Label: label, Municipality: v.Focus.Municipality, Region: v.Focus.Region},
@@ -48,12 +55,12 @@ func Map(ctx context.Context, v *projection.View, r Revealer) (*mapdoc.Document,
 	for _, a := range v.Actors {
 		id, err := localID(a.ID, a.Ref)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		local[a.ID] = id
 		name, err := open(a.Name)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		out := mapdoc.Actor{ID: id, Kind: a.Kind, Sector: a.Sector, Level: a.Level, Name: name, Directory: a.Directory}
 		if !a.Assessment.IsZero() {
@@ -61,10 +68,10 @@ func Map(ctx context.Context, v *projection.View, r Revealer) (*mapdoc.Document,
 			as := &mapdoc.Assessment{Importance: s.Importance, Influence: s.Influence, ProblemRecognition: s.ProblemRecognition,
 				ConstraintRecognition: s.ConstraintRecognition, Involvement: s.Involvement, Public: s.Public, Linkage: s.Linkage, Attitude: s.Attitude}
 			if as.Role, err = open(s.Role); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			if as.WhatMatters, err = open(s.WhatMatters); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			out.Assessment = as
 		}
@@ -73,8 +80,9 @@ func Map(ctx context.Context, v *projection.View, r Revealer) (*mapdoc.Document,
 	for _, rel := range v.Relations {
 		id, err := localID(rel.ID, rel.Ref)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
+		local[rel.ID] = id
 		doc.Relations = append(doc.Relations, mapdoc.Relation{ID: id, From: local[rel.From], To: local[rel.To], Type: rel.Type,
 			Quality: rel.Quality, ValidFrom: rel.ValidFrom, ValidTo: rel.ValidTo, Contacts: rel.Contacts,
 			Formalised: rel.Formalised, Trust: rel.Trust, Value: rel.Value, Inpatient: rel.Inpatient})
@@ -91,7 +99,7 @@ func Map(ctx context.Context, v *projection.View, r Revealer) (*mapdoc.Document,
 	for _, c := range v.Consent {
 		doc.Consent = append(doc.Consent, mapdoc.Consent{Actor: local[c.Actor], Status: c.Status, Date: c.Date})
 	}
-	return doc, nil
+	return doc, local, nil
 }
 
 // Bundle exports the directory, the organisation map (if organisationMap

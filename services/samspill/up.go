@@ -22,6 +22,7 @@ import (
 	"github.com/samspill/samspill/pkg/jsserver"
 	"github.com/samspill/samspill/pkg/seal"
 	"github.com/samspill/samspill/services/command/command"
+	"github.com/samspill/samspill/services/graph/graph"
 	"github.com/samspill/samspill/services/samspill/demo"
 )
 
@@ -101,6 +102,22 @@ func up(ctx context.Context, cfg upConfig, stdout io.Writer, logger *slog.Logger
 		return err
 	}
 	defer cmds.Stop()
+	gnc, err := srv.Connect("samspill-graph")
+	if err != nil {
+		return err
+	}
+	defer gnc.Close()
+	graphs, err := graph.Boot(ctx, gnc, graph.Options{MasterKey: key, Replicas: 1, Logger: logger.With("service", "graph")})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := graphs.Stop(stopCtx); err != nil {
+			logger.Warn("graph service stop", "err", err)
+		}
+	}()
 
 	if cfg.demoSeed != 0 {
 		if err := loadDemoOnce(ctx, cmds, cfg.demoSeed, stdout, logger); err != nil {
@@ -115,6 +132,9 @@ func up(ctx context.Context, cfg upConfig, stdout io.Writer, logger *slog.Logger
 	mux := http.NewServeMux()
 	mux.Handle("/v1/commands", cmds.Service.Handler())
 	mux.Handle("/v1/commands/", cmds.Service.Handler())
+	mux.Handle("/v1/maps", graphs.Service.Handler())
+	mux.Handle("/v1/maps/", graphs.Service.Handler())
+	mux.Handle("/v1/areas/", graphs.Service.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if !nc.IsConnected() {
 			http.Error(w, "nats disconnected", http.StatusServiceUnavailable)
@@ -129,6 +149,8 @@ func up(ctx context.Context, cfg upConfig, stdout io.Writer, logger *slog.Logger
 			"version":  version,
 			"nats":     srv.ClientURL(),
 			"commands": "/v1/commands",
+			"maps":     "/v1/maps",
+			"areas":    "/v1/areas/{municipality}/system",
 			"docs":     "docs/events.md",
 		})
 	})
@@ -138,10 +160,11 @@ func up(ctx context.Context, cfg upConfig, stdout io.Writer, logger *slog.Logger
 
 	fmt.Fprintf(stdout, `Samspill is up.
   HTTP API:  http://%s/  (commands: POST http://%s/v1/commands/<name>, list: GET /v1/commands)
+  Maps:      http://%s/v1/maps  (a map: /v1/maps/<id>?at=YYYY-MM-DD; an area: /v1/areas/3203/system)
   NATS:      %s  (events: stream SAMSPILL_EVENTS, subjects samspill.map.> and samspill.directory.>)
   Data:      %s
 Stop with Ctrl-C.
-`, ln.Addr(), ln.Addr(), srv.ClientURL(), cfg.data)
+`, ln.Addr(), ln.Addr(), ln.Addr(), srv.ClientURL(), cfg.data)
 
 	select {
 	case <-ctx.Done():
@@ -157,6 +180,9 @@ Stop with Ctrl-C.
 		logger.Warn("http shutdown", "err", err)
 	}
 	cmds.Stop()
+	if err := graphs.Stop(shutdown); err != nil {
+		logger.Warn("graph service stop", "err", err)
+	}
 	if err := nc.Drain(); err != nil {
 		logger.Warn("nats drain", "err", err)
 	}

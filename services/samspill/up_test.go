@@ -90,6 +90,28 @@ func TestUpContinuesFromTheStoredLogAfterRestart(t *testing.T) {
 	if status != http.StatusCreated {
 		t.Fatalf("after restart the map is unknown or moved: %d %v", status, res)
 	}
+	// The graph service answers with both actors once it has caught up.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		r, err := http.Get(base + "/v1/maps/" + mapID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ans struct {
+			Document struct {
+				Actors []struct{ Name string } `json:"actors"`
+			} `json:"document"`
+		}
+		json.NewDecoder(r.Body).Decode(&ans)
+		r.Body.Close()
+		if len(ans.Document.Actors) == 2 && ans.Document.Actors[1].Name == "Dr. Hansen" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("map query after restart: %+v", ans)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	resp, err := http.Get(base + "/healthz")
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("healthz: %v %v", resp, err)

@@ -12,6 +12,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/micro"
+
+	"github.com/samspill/samspill/pkg/problem"
 )
 
 // Micro service identity. The subject of a command is
@@ -103,33 +105,15 @@ func (s *Service) handle(ctx context.Context, name Name, principal string, body 
 	return s.Execute(ctx, principal, c)
 }
 
-// Problem is an RFC 9457 problem details body.
-type Problem struct {
-	Type     string `json:"type"`
-	Title    string `json:"title"`
-	Status   int    `json:"status"`
-	Detail   string `json:"detail"`
-	Field    string `json:"field,omitempty"`
-	Code     Code   `json:"code"`
-	Version  uint64 `json:"version,omitempty"`
-	Instance string `json:"instance,omitempty"`
-}
-
 // ProblemType is the URI prefix of problem types.
-const ProblemType = "https://samspill.no/problems/"
+const ProblemType = problem.TypeBase
 
-func problemOf(e *Error, instance string) Problem {
-	st := e.Code.Status()
-	return Problem{Type: ProblemType + string(e.Code), Title: http.StatusText(st), Status: st,
-		Detail: e.Message, Field: e.Field, Code: e.Code, Version: e.Version, Instance: instance}
-}
-
-// WriteProblem writes e as application/problem+json.
+// WriteProblem writes err as RFC 9457 problem details.
 func WriteProblem(w http.ResponseWriter, r *http.Request, err error) {
-	p := problemOf(asError(err), r.URL.Path)
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(p.Status)
-	_ = json.NewEncoder(w).Encode(p)
+	e := asError(err)
+	p := problem.New(e.Code.Status(), string(e.Code), e.Field, e.Message)
+	p.Version = e.Version
+	problem.Write(w, r, p)
 }
 
 // Handler serves POST /v1/commands/{name}. An Idempotency-Key header is

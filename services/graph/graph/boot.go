@@ -1,0 +1,64 @@
+package graph
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nats.go/micro"
+
+	"github.com/samspill/samspill/pkg/eventlog"
+	"github.com/samspill/samspill/pkg/seal"
+)
+
+// Options configures Boot.
+type Options struct {
+	MasterKey []byte
+	Replicas  int
+	Logger    *slog.Logger
+}
+
+// Running is a booted graph service.
+type Running struct {
+	Service *Service
+	Micro   micro.Service
+}
+
+// Boot opens the log, the key bucket and the snapshot bucket on nc,
+// restores the projection, follows the log and registers the queries.
+func Boot(ctx context.Context, nc *nats.Conn, opts Options) (*Running, error) {
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, fmt.Errorf("graph: jetstream: %w", err)
+	}
+	l, err := eventlog.Open(ctx, js, eventlog.Config{Replicas: opts.Replicas})
+	if err != nil {
+		return nil, err
+	}
+	keys, err := seal.OpenKeyring(ctx, js, seal.KeyringConfig{Replicas: opts.Replicas, MasterKey: opts.MasterKey})
+	if err != nil {
+		return nil, err
+	}
+	svc, err := New(ctx, js, l, keys, Config{Replicas: opts.Replicas, Logger: opts.Logger})
+	if err != nil {
+		return nil, err
+	}
+	if err := svc.Start(ctx); err != nil {
+		return nil, err
+	}
+	m, err := svc.AddMicro(ctx, nc)
+	if err != nil {
+		_ = svc.Stop(ctx)
+		return nil, err
+	}
+	return &Running{Service: svc, Micro: m}, nil
+}
+
+// Stop stops the queries, then the follower, and writes a last snapshot.
+// Calling it again does nothing.
+func (r *Running) Stop(ctx context.Context) error {
+	_ = r.Micro.Stop()
+	return r.Service.Stop(ctx)
+}

@@ -1,0 +1,300 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	dgraph "github.com/dominikbraun/graph"
+
+	"github.com/samspill/samspill/pkg/date"
+	"github.com/samspill/samspill/pkg/event"
+	"github.com/samspill/samspill/pkg/export"
+	"github.com/samspill/samspill/pkg/mapdoc"
+	"github.com/samspill/samspill/pkg/projection"
+	"github.com/samspill/samspill/pkg/region"
+	"github.com/samspill/samspill/pkg/stakeholder"
+)
+
+// Error is a refused query; Code is invalid or not-found.
+type Error struct {
+	Code    string `json:"code"`
+	Field   string `json:"field,omitempty"`
+	Message string `json:"message"`
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// ErrNotFound and ErrInvalid match *Error by code with errors.Is.
+var (
+	ErrNotFound = &Error{Code: "not-found"}
+	ErrInvalid  = &Error{Code: "invalid"}
+)
+
+// Is matches errors of the same code.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t.Code == e.Code
+}
+
+func invalid(field, format string, args ...any) *Error {
+	return &Error{Code: "invalid", Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+func notFound(field, format string, args ...any) *Error {
+	return &Error{Code: "not-found", Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// MapQuery asks for a map on a date as known at a moment.
+type MapQuery struct {
+	MapID string `json:"mapId"`
+	// At is the valid date (default today).
+	At date.Date `json:"at,omitzero"`
+	// KnownAt is the record time (default now).
+	KnownAt time.Time `json:"knownAt,omitzero"`
+}
+
+// MapAnswer is a map as a map document, with the log position it reflects.
+type MapAnswer struct {
+	Version  uint64           `json:"version"`
+	Erased   bool             `json:"erased,omitempty"`
+	Document *mapdoc.Document `json:"document"`
+}
+
+func (s *Service) view(mapID string, at date.Date, knownAt time.Time) (*projection.View, error) {
+	if !event.IsUUID(mapID) {
+		return nil, invalid("mapId", "%q is not a map id", mapID)
+	}
+	if at.IsZero() {
+		at = s.today()
+	}
+	v, err := s.store.View(mapID, at, knownAt)
+	if errors.Is(err, projection.ErrNotFound) {
+		return nil, notFound("mapId", "no map %s on %s as known then", mapID, at)
+	}
+	return v, err
+}
+
+// Map answers a MapQuery.
+func (s *Service) Map(ctx context.Context, q MapQuery) (*MapAnswer, error) {
+	v, err := s.view(q.MapID, q.At, q.KnownAt)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := export.Map(ctx, v, s.keys)
+	if err != nil {
+		return nil, err
+	}
+	return &MapAnswer{Version: v.Version, Erased: v.Erased, Document: doc}, nil
+}
+
+// ChangesQuery asks what changed on a map between two dates.
+type ChangesQuery struct {
+	MapID   string    `json:"mapId"`
+	From    date.Date `json:"from"`
+	To      date.Date `json:"to,omitzero"`
+	KnownAt time.Time `json:"knownAt,omitzero"`
+}
+
+// ChangeItem is a change named by the document-local ids of the map.
+type ChangeItem struct {
+	Kind     string   `json:"kind"`
+	Actor    string   `json:"actor,omitempty"`
+	Relation string   `json:"relation,omitempty"`
+	Fields   []string `json:"fields,omitempty"`
+}
+
+// ChangesAnswer lists the changes between two views.
+type ChangesAnswer struct {
+	From    date.Date    `json:"from"`
+	To      date.Date    `json:"to"`
+	Changes []ChangeItem `json:"changes"`
+}
+
+// Changes answers a ChangesQuery.
+func (s *Service) Changes(ctx context.Context, q ChangesQuery) (*ChangesAnswer, error) {
+	if q.From.IsZero() {
+		return nil, invalid("from", "is required")
+	}
+	if q.To.IsZero() {
+		q.To = s.today()
+	}
+	if q.To.Before(q.From) {
+		return nil, invalid("to", "%s is before from (%s)", q.To, q.From)
+	}
+	to, err := s.view(q.MapID, q.To, q.KnownAt)
+	if err != nil {
+		return nil, err
+	}
+	from, err := s.view(q.MapID, q.From, q.KnownAt)
+	if errors.Is(err, ErrNotFound) {
+		from = &projection.View{MapID: q.MapID, At: q.From} // the map did not exist yet: everything is new
+	} else if err != nil {
+		return nil, err
+	}
+	ids := map[string]string{}
+	for _, v := range []*projection.View{from, to} {
+		if len(v.Actors) == 0 && len(v.Relations) == 0 {
+			continue
+		}
+		_, m, err := export.MapWithIDs(ctx, v, s.keys)
+		if err != nil {
+			return nil, err
+		}
+		for k, l := range m {
+			ids[k] = l
+		}
+	}
+	out := &ChangesAnswer{From: q.From, To: q.To, Changes: []ChangeItem{}}
+	for _, c := range projection.Changes(from, to) {
+		out.Changes = append(out.Changes, ChangeItem{Kind: c.Kind, Actor: ids[c.Actor], Relation: ids[c.Relation], Fields: c.Fields})
+	}
+	return out, nil
+}
+
+// NeighbourhoodQuery asks for the actors within Depth ties of an actor.
+type NeighbourhoodQuery struct {
+	MapID string `json:"mapId"`
+	// Actor is the actor's id in the map document.
+	Actor   string    `json:"actor"`
+	Depth   int       `json:"depth,omitempty"`
+	At      date.Date `json:"at,omitzero"`
+	KnownAt time.Time `json:"knownAt,omitzero"`
+}
+
+// Neighbour is an actor near the one asked about.
+type Neighbour struct {
+	mapdoc.Actor
+	Distance int `json:"distance"`
+}
+
+// NeighbourhoodAnswer holds the neighbours and the active relations among
+// them and the actor.
+type NeighbourhoodAnswer struct {
+	Actor      string            `json:"actor"`
+	Neighbours []Neighbour       `json:"neighbours"`
+	Relations  []mapdoc.Relation `json:"relations"`
+}
+
+// MaxDepth bounds a neighbourhood query.
+const MaxDepth = 4
+
+// Neighbourhood answers a NeighbourhoodQuery over the active relations of
+// the map on the date, as an undirected graph.
+func (s *Service) Neighbourhood(ctx context.Context, q NeighbourhoodQuery) (*NeighbourhoodAnswer, error) {
+	if q.Depth == 0 {
+		q.Depth = 1
+	}
+	if q.Depth < 1 || q.Depth > MaxDepth {
+		return nil, invalid("depth", "%d is outside 1–%d", q.Depth, MaxDepth)
+	}
+	ans, err := s.Map(ctx, MapQuery{MapID: q.MapID, At: q.At, KnownAt: q.KnownAt})
+	if err != nil {
+		return nil, err
+	}
+	doc := ans.Document
+	g := dgraph.New(func(a mapdoc.Actor) string { return a.ID })
+	for _, a := range doc.Actors {
+		_ = g.AddVertex(a)
+	}
+	var active []mapdoc.Relation
+	for _, r := range doc.Relations {
+		if doc.ActiveAt(r, doc.AsOf) {
+			active = append(active, r)
+			if err := g.AddEdge(r.From, r.To); err != nil && !errors.Is(err, dgraph.ErrEdgeAlreadyExists) {
+				return nil, fmt.Errorf("graph: neighbourhood: %w", err)
+			}
+		}
+	}
+	if _, err := g.Vertex(q.Actor); err != nil {
+		return nil, notFound("actor", "no actor %q on this map", q.Actor)
+	}
+	adj, err := g.AdjacencyMap()
+	if err != nil {
+		return nil, err
+	}
+	// Level by level: graph.BFSWithDepth counts visits, not levels.
+	dist := map[string]int{q.Actor: 0}
+	frontier := []string{q.Actor}
+	for d := 1; d <= q.Depth && len(frontier) > 0; d++ {
+		var next []string
+		for _, u := range frontier {
+			for w := range adj[u] {
+				if _, seen := dist[w]; !seen {
+					dist[w] = d
+					next = append(next, w)
+				}
+			}
+		}
+		frontier = next
+	}
+	out := &NeighbourhoodAnswer{Actor: q.Actor, Neighbours: []Neighbour{}, Relations: []mapdoc.Relation{}}
+	for _, a := range doc.Actors {
+		if d, ok := dist[a.ID]; ok && d > 0 {
+			out.Neighbours = append(out.Neighbours, Neighbour{Actor: a, Distance: d})
+		}
+	}
+	slices.SortStableFunc(out.Neighbours, func(a, b Neighbour) int { return a.Distance - b.Distance })
+	for _, r := range active {
+		_, f := dist[r.From]
+		_, t := dist[r.To]
+		if f && t {
+			out.Relations = append(out.Relations, r)
+		}
+	}
+	return out, nil
+}
+
+// SystemQuery asks for the system-wide graph of a municipality.
+type SystemQuery struct {
+	Municipality string    `json:"municipality"`
+	At           date.Date `json:"at,omitzero"`
+	K            int       `json:"k,omitempty"`
+}
+
+// System answers a SystemQuery.
+func (s *Service) System(_ context.Context, q SystemQuery) (*region.Graph, error) {
+	if q.Municipality != "" && !event.IsMunicipality(q.Municipality) {
+		return nil, invalid("municipality", "%q is not a municipality number", q.Municipality)
+	}
+	if q.K < 0 {
+		return nil, invalid("k", "must be positive")
+	}
+	if q.At.IsZero() {
+		q.At = s.today()
+	}
+	g := region.Build(s.store, region.Query{Municipality: q.Municipality, At: q.At, K: q.K})
+	return &g, nil
+}
+
+// MapSummary lists a map without personal data.
+type MapSummary struct {
+	MapID        string                `json:"mapId"`
+	Focus        stakeholder.FocusKind `json:"focus"`
+	Municipality string                `json:"municipality,omitempty"`
+	Version      uint64                `json:"version"`
+	Closed       bool                  `json:"closed,omitempty"`
+	Erased       bool                  `json:"erased,omitempty"`
+}
+
+// Maps lists the maps of a municipality (all when empty), without names.
+func (s *Service) Maps(_ context.Context, municipality string) ([]MapSummary, error) {
+	if municipality != "" && !event.IsMunicipality(municipality) {
+		return nil, invalid("municipality", "%q is not a municipality number", municipality)
+	}
+	today := s.today()
+	out := []MapSummary{}
+	for _, id := range s.store.Maps() {
+		v, err := s.store.View(id, today, time.Time{})
+		if err != nil {
+			continue
+		}
+		if municipality != "" && v.Focus.Municipality != municipality {
+			continue
+		}
+		out = append(out, MapSummary{MapID: id, Focus: v.Focus.Kind, Municipality: v.Focus.Municipality, Version: v.Version, Closed: v.Closed, Erased: v.Erased})
+	}
+	return out, nil
+}

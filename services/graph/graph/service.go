@@ -1,0 +1,250 @@
+package graph
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/samspill/samspill/pkg/date"
+	"github.com/samspill/samspill/pkg/eventlog"
+	"github.com/samspill/samspill/pkg/export"
+	"github.com/samspill/samspill/pkg/projection"
+)
+
+// Names that are part of the public contract.
+const (
+	Durable        = "samspill-graph"
+	SnapshotBucket = "SAMSPILL_GRAPH"
+	SnapshotObject = "projection.json.gz"
+)
+
+// Config configures a Service.
+type Config struct {
+	// SnapshotEvery is how many applied events make a new snapshot due
+	// (default 5000); SnapshotInterval how often a due snapshot is written
+	// (default 10 s).
+	SnapshotEvery    int
+	SnapshotInterval time.Duration
+	// Replicas of the snapshot bucket.
+	Replicas int
+	// Clock gives "now" and "today"; Location where today is reckoned.
+	Clock    func() time.Time
+	Location *time.Location
+	Logger   *slog.Logger
+}
+
+func (c *Config) defaults() {
+	if c.SnapshotEvery == 0 {
+		c.SnapshotEvery = 5000
+	}
+	if c.SnapshotInterval == 0 {
+		c.SnapshotInterval = 10 * time.Second
+	}
+	if c.Replicas == 0 {
+		c.Replicas = 1
+	}
+	if c.Clock == nil {
+		c.Clock = time.Now
+	}
+	if c.Location == nil {
+		if loc, err := time.LoadLocation("Europe/Oslo"); err == nil {
+			c.Location = loc
+		} else {
+			c.Location = time.UTC
+		}
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// Service is the graph service.
+type Service struct {
+	cfg    Config
+	log    *eventlog.Log
+	obj    jetstream.ObjectStore
+	keys   export.Revealer
+	store  *projection.Store
+	follow *eventlog.Follower
+
+	mu        sync.Mutex
+	applied   int // events applied since the last snapshot
+	snapshots chan struct{}
+	stopped   chan struct{}
+	caughtUp  chan struct{}
+	head      uint64
+	once      sync.Once
+	stopOnce  sync.Once
+}
+
+// New opens the snapshot bucket and returns a service that is not yet
+// following the log.
+func New(ctx context.Context, js jetstream.JetStream, log *eventlog.Log, keys export.Revealer, cfg Config) (*Service, error) {
+	cfg.defaults()
+	obj, err := js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
+		Bucket:      SnapshotBucket,
+		Description: "Samspill graph service snapshots (structure and sealed fields only)",
+		Storage:     jetstream.FileStorage,
+		Replicas:    cfg.Replicas,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("graph: snapshot bucket: %w", err)
+	}
+	return &Service{cfg: cfg, log: log, obj: obj, keys: keys, store: projection.NewStore(),
+		snapshots: make(chan struct{}, 1), stopped: make(chan struct{}), caughtUp: make(chan struct{})}, nil
+}
+
+// Store returns the projection the service keeps.
+func (s *Service) Store() *projection.Store { return s.store }
+
+// Start restores the latest snapshot and follows the log from just after it.
+func (s *Service) Start(ctx context.Context) error {
+	if err := s.restore(ctx); err != nil {
+		return err
+	}
+	head, err := s.log.Head(ctx)
+	if err != nil {
+		return err
+	}
+	s.head = head
+	if s.store.Position() >= head {
+		s.once.Do(func() { close(s.caughtUp) })
+	}
+	s.cfg.Logger.Info("graph projection restored", "position", s.store.Position(), "head", head)
+	f, err := s.log.FollowDurable(ctx, Durable, eventlog.FollowConfig{From: s.store.Position() + 1, OwnPosition: true, Logger: s.cfg.Logger},
+		func(_ context.Context, r eventlog.Record) error {
+			if err := s.store.Apply(r); err != nil {
+				s.cfg.Logger.Error("event not applied", "seq", r.Seq, "err", err)
+			}
+			s.mu.Lock()
+			s.applied++
+			due := s.applied >= s.cfg.SnapshotEvery
+			s.mu.Unlock()
+			if due {
+				select {
+				case s.snapshots <- struct{}{}:
+				default:
+				}
+			}
+			if r.Seq >= s.head {
+				s.once.Do(func() { close(s.caughtUp) })
+			}
+			return nil
+		})
+	if err != nil {
+		return err
+	}
+	s.follow = f
+	go s.snapshotLoop(ctx)
+	return nil
+}
+
+// CaughtUp is closed once the projection has applied the log as it stood
+// when Start was called.
+func (s *Service) CaughtUp() <-chan struct{} { return s.caughtUp }
+
+// WaitFor blocks until the projection has applied the event at seq.
+func (s *Service) WaitFor(ctx context.Context, seq uint64) error {
+	t := time.NewTicker(5 * time.Millisecond)
+	defer t.Stop()
+	for s.store.Position() < seq {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	return nil
+}
+
+// Stop stops following and writes a final snapshot. Calling it again does
+// nothing.
+func (s *Service) Stop(ctx context.Context) error {
+	var err error
+	s.stopOnce.Do(func() {
+		if s.follow != nil {
+			_ = s.follow.Stop()
+		}
+		close(s.stopped)
+		err = s.Snapshot(ctx)
+	})
+	return err
+}
+
+func (s *Service) snapshotLoop(ctx context.Context) {
+	t := time.NewTicker(s.cfg.SnapshotInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stopped:
+			return
+		case <-ctx.Done():
+			return
+		case <-s.snapshots:
+		case <-t.C:
+			s.mu.Lock()
+			due := s.applied > 0
+			s.mu.Unlock()
+			if !due {
+				continue
+			}
+		}
+		if err := s.Snapshot(ctx); err != nil {
+			s.cfg.Logger.Warn("snapshot failed; will retry", "err", err)
+		}
+	}
+}
+
+// Snapshot writes the projection and its position to the object store.
+func (s *Service) Snapshot(ctx context.Context) error {
+	s.mu.Lock()
+	s.applied = 0
+	s.mu.Unlock()
+	raw, err := s.store.MarshalSnapshot()
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if _, err := zw.Write(raw); err != nil {
+		return fmt.Errorf("graph: compress snapshot: %w", err)
+	}
+	if err := zw.Close(); err != nil {
+		return fmt.Errorf("graph: compress snapshot: %w", err)
+	}
+	if _, err := s.obj.PutBytes(ctx, SnapshotObject, buf.Bytes()); err != nil {
+		return fmt.Errorf("graph: write snapshot: %w", err)
+	}
+	s.cfg.Logger.Debug("snapshot written", "position", s.store.Position(), "bytes", buf.Len())
+	return nil
+}
+
+func (s *Service) restore(ctx context.Context) error {
+	r, err := s.obj.Get(ctx, SnapshotObject)
+	if errors.Is(err, jetstream.ErrObjectNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("graph: read snapshot: %w", err)
+	}
+	defer r.Close()
+	zr, err := gzip.NewReader(r)
+	if err != nil {
+		return fmt.Errorf("graph: snapshot is not gzip: %w", err)
+	}
+	raw, err := io.ReadAll(zr)
+	if err != nil {
+		return fmt.Errorf("graph: read snapshot: %w", err)
+	}
+	return s.store.UnmarshalSnapshot(raw)
+}
+
+func (s *Service) today() date.Date { return date.Of(s.cfg.Clock().In(s.cfg.Location)) }

@@ -1,0 +1,209 @@
+package graph_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/samspill/samspill/pkg/date"
+	"github.com/samspill/samspill/pkg/eventlog"
+	"github.com/samspill/samspill/pkg/jsserver/jsservertest"
+	"github.com/samspill/samspill/pkg/projection"
+	"github.com/samspill/samspill/pkg/seal"
+	"github.com/samspill/samspill/pkg/stakeholder"
+	"github.com/samspill/samspill/services/command/command"
+	"github.com/samspill/samspill/services/graph/graph"
+)
+
+var (
+	master = bytes.Repeat([]byte{3}, seal.KeySize)
+	today  = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+)
+
+type env struct {
+	t    *testing.T
+	js   jetstream.JetStream
+	log  *eventlog.Log
+	keys *seal.Keyring
+	cmd  *command.Service
+}
+
+func setup(t *testing.T) *env {
+	t.Helper()
+	srv := jsservertest.Start(t)
+	js := srv.JetStream()
+	ctx := context.Background()
+	l, err := eventlog.Open(ctx, js, eventlog.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := seal.OpenKeyring(ctx, js, seal.KeyringConfig{MasterKey: master})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Each command is recorded a minute after the one before.
+	tick := today.Add(-4 * time.Hour)
+	clock := func() time.Time { tick = tick.Add(time.Minute); return tick }
+	return &env{t: t, js: js, log: l, keys: k, cmd: command.NewService(l, k, command.Config{Clock: clock, Location: time.UTC})}
+}
+
+func (e *env) do(c command.Command) command.Result {
+	e.t.Helper()
+	r, err := e.cmd.Execute(context.Background(), "t", c)
+	if err != nil {
+		e.t.Fatalf("%s: %v", c.CommandName(), err)
+	}
+	return r
+}
+
+func (e *env) graph() *graph.Service {
+	e.t.Helper()
+	s, err := graph.New(context.Background(), e.js, e.log, e.keys, graph.Config{Clock: func() time.Time { return today }, Location: time.UTC, SnapshotEvery: 1 << 30, SnapshotInterval: time.Hour})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if err := s.Start(context.Background()); err != nil {
+		e.t.Fatal(err)
+	}
+	return s
+}
+
+func d(s string) date.Date { return date.MustParse(s) }
+
+// network writes Ola's map: a GP since 2024, a DPS stay from March that
+// ended in June, a referral between them.
+func (e *env) network() (mapID string, last uint64) {
+	r := e.do(&command.OpenMap{Meta: command.Meta{ValidTime: d("2026-01-10")}, Focus: stakeholder.FocusCitizen, Label: "Ola N.", Municipality: "3203"})
+	mapID, citizen := r.IDs["mapId"], r.IDs["citizenId"]
+	gp := e.do(&command.AddActor{MapID: mapID, Meta: command.Meta{ValidTime: d("2026-01-10")}, Kind: "person", Level: "service", Sector: "primary-health", Name: "Dr. Hansen", Ref: "gp"}).IDs["actorId"]
+	dps := e.do(&command.AddActor{MapID: mapID, Meta: command.Meta{ValidTime: d("2026-03-01")}, Kind: "service", Level: "service", Sector: "specialist-mh", Name: "DPS Nord", Ref: "dps"}).IDs["actorId"]
+	e.do(&command.AddRelation{MapID: mapID, Meta: command.Meta{ValidTime: d("2024-02-01")}, From: gp, To: citizen, Type: "serves", Quality: "good", Ref: "r1"})
+	stay := e.do(&command.AddRelation{MapID: mapID, Meta: command.Meta{ValidTime: d("2026-03-01")}, From: dps, To: citizen, Type: "serves", Inpatient: true, Ref: "r2"}).IDs["relationId"]
+	e.do(&command.AddRelation{MapID: mapID, Meta: command.Meta{ValidTime: d("2026-03-02")}, From: gp, To: dps, Type: "refers", Ref: "r3"})
+	last = e.do(&command.EndRelation{MapID: mapID, Meta: command.Meta{ValidTime: d("2026-06-15")}, RelationID: stay}).Version
+	return mapID, last
+}
+
+func TestProjectionEqualsReplayAndResumesFromSnapshot(t *testing.T) {
+	e := setup(t)
+	ctx := context.Background()
+	mapID, last := e.network()
+	g1 := e.graph()
+	if err := g1.WaitFor(ctx, last); err != nil {
+		t.Fatal(err)
+	}
+	if err := g1.Stop(ctx); err != nil { // writes the snapshot
+		t.Fatal(err)
+	}
+	// More happens while the service is down.
+	more := e.do(&command.AddActor{MapID: mapID, Kind: "person", Level: "individual", Sector: "informal", Name: "Kari", Ref: "mother"}).Version
+
+	g2 := e.graph()
+	defer g2.Stop(ctx)
+	if got := g2.Store().Position(); got < last {
+		t.Fatalf("restarted service began at %d; the snapshot held %d", got, last)
+	}
+	if err := g2.WaitFor(ctx, more); err != nil {
+		t.Fatal(err)
+	}
+	// A replay from zero gives exactly the same state.
+	replay := projection.NewStore()
+	f, err := e.log.Follow(ctx, eventlog.FollowConfig{}, func(_ context.Context, r eventlog.Record) error { return replay.Apply(r) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for replay.Position() < more && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	f.Stop()
+	a, _ := replay.MarshalSnapshot()
+	b, _ := g2.Store().MarshalSnapshot()
+	if !bytes.Equal(a, b) {
+		t.Fatal("incremental projection after restart differs from a replay from zero")
+	}
+}
+
+func get(t *testing.T, h http.Handler, url string, into any) int {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, url, nil))
+	if into != nil && rec.Code == 200 {
+		if err := json.Unmarshal(rec.Body.Bytes(), into); err != nil {
+			t.Fatalf("%s: %v", url, err)
+		}
+	}
+	return rec.Code
+}
+
+func TestQueriesOnBothTimeAxes(t *testing.T) {
+	e := setup(t)
+	ctx := context.Background()
+	mapID, last := e.network()
+	recordedEnd := today.Add(-4*time.Hour + 7*time.Minute) // the seventh command recorded the discharge
+	g := e.graph()
+	defer g.Stop(ctx)
+	if err := g.WaitFor(ctx, last); err != nil {
+		t.Fatal(err)
+	}
+	h := g.Handler()
+	activeDPS := func(ans graph.MapAnswer) bool {
+		for _, r := range ans.Document.Relations {
+			if r.ID == "r2" {
+				return ans.Document.ActiveAt(r, ans.Document.AsOf)
+			}
+		}
+		return false
+	}
+	var now, before, knownBefore graph.MapAnswer
+	if get(t, h, "/v1/maps/"+mapID+"?at=2026-06-20", &now) != 200 || activeDPS(now) {
+		t.Fatal("after the discharge the DPS stay must have ended")
+	}
+	if get(t, h, "/v1/maps/"+mapID+"?at=2026-06-10", &before) != 200 || !activeDPS(before) {
+		t.Fatal("before the discharge the DPS stay must be active")
+	}
+	// As known before the end was recorded, the stay was still going on.
+	known := recordedEnd.Add(-30 * time.Second).UTC().Format(time.RFC3339)
+	if get(t, h, "/v1/maps/"+mapID+"?at=2026-06-20&knownAt="+known, &knownBefore) != 200 || !activeDPS(knownBefore) {
+		t.Fatal("as known before the discharge was recorded, the stay must be active")
+	}
+	if now.Document.Actors[1].Name != "Dr. Hansen" || now.Document.Actors[1].ID != "gp" {
+		t.Fatalf("names and document ids are revealed for the coordinator: %+v", now.Document.Actors[1])
+	}
+	var ch graph.ChangesAnswer
+	if get(t, h, "/v1/maps/"+mapID+"/changes?from=2026-02-01&to=2026-07-01", &ch) != 200 {
+		t.Fatal("changes")
+	}
+	kinds := map[string][]string{}
+	for _, c := range ch.Changes {
+		kinds[c.Kind] = append(kinds[c.Kind], c.Actor+c.Relation)
+	}
+	if len(kinds["actor-added"]) != 1 || kinds["actor-added"][0] != "dps" || len(kinds["relation-added"]) != 1 || kinds["relation-added"][0] != "r3" {
+		t.Fatalf("changes Feb→Jul: %+v", kinds)
+	}
+	var nb graph.NeighbourhoodAnswer
+	if get(t, h, "/v1/maps/"+mapID+"/actors/dps/neighbourhood?at=2026-07-01&depth=1", &nb) != 200 || len(nb.Neighbours) != 1 || nb.Neighbours[0].ID != "gp" {
+		t.Fatalf("DPS neighbours in July (stay ended, referral active): %+v", nb)
+	}
+	for url, want := range map[string]int{
+		"/v1/maps/not-a-map":                                     400,
+		"/v1/maps/" + mapID + "?at=2026-02-30":                   400,
+		"/v1/maps/" + mapID + "?colour=red":                      400,
+		"/v1/maps/" + mapID + "?at=2025-01-01":                   404,
+		"/v1/maps/6a1c9f0e-2b7d-4e3a-8c5f-1d2e3f4a5b6c":          404,
+		"/v1/maps/" + mapID + "/actors/nobody/neighbourhood":     404,
+		"/v1/maps/" + mapID + "/actors/gp/neighbourhood?depth=9": 400,
+		"/v1/maps/" + mapID + "/changes":                         400,
+		"/v1/areas/Asker/system":                                 400,
+	} {
+		if got := get(t, h, url, nil); got != want {
+			t.Errorf("%s: %d, want %d", url, got, want)
+		}
+	}
+}
