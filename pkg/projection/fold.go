@@ -1,6 +1,7 @@
 package projection
 
 import (
+	"cmp"
 	"slices"
 	"time"
 
@@ -41,8 +42,10 @@ func (h *History) View(at date.Date, knownAt time.Time) (*View, bool) {
 	// Facts are in log order; a stable sort by valid date puts a late
 	// recorded correction where it holds.
 	slices.SortStableFunc(facts, func(a, b Fact) int { return a.Valid.Compare(b.Valid) })
-	b := builder{v: &View{MapID: h.MapID, At: at, KnownAt: knownAt, Erased: erased}, actors: map[string]int{}, rels: map[string]int{}, removed: map[string]bool{}}
+	b := builder{v: &View{MapID: h.MapID, At: at, KnownAt: knownAt, Erased: erased}, actors: map[string]int{}, rels: map[string]int{},
+		removed: map[string]bool{}, born: map[string]uint64{}}
 	for _, f := range facts {
+		b.seq = f.Seq
 		b.apply(f)
 	}
 	if b.v.Opened.IsZero() {
@@ -57,6 +60,8 @@ type builder struct {
 	actors  map[string]int
 	rels    map[string]int
 	removed map[string]bool
+	born    map[string]uint64 // log position of the fact that created an actor or relation
+	seq     uint64            // of the fact being applied
 }
 
 func (b *builder) actor(id string) *Actor {
@@ -77,6 +82,7 @@ func (b *builder) addRelation(r Relation) {
 	if _, dup := b.rels[r.ID]; dup {
 		return
 	}
+	b.born[r.ID] = b.seq
 	b.rels[r.ID] = len(b.v.Relations)
 	b.v.Relations = append(b.v.Relations, r)
 }
@@ -97,6 +103,7 @@ func (b *builder) apply(f Fact) {
 		v.Focus, v.Opened = d.Focus, on
 		if d.Citizen != nil {
 			v.Citizen = d.Citizen.ActorID
+			b.born[d.Citizen.ActorID] = b.seq
 			b.actors[d.Citizen.ActorID] = len(v.Actors)
 			v.Actors = append(v.Actors, Actor{ID: d.Citizen.ActorID, Kind: stakeholder.KindPerson, Level: stakeholder.LevelIndividual,
 				Sector: stakeholder.SectorCitizen, Name: d.Citizen.Name, Ref: d.Citizen.Ref, Added: on})
@@ -104,6 +111,7 @@ func (b *builder) apply(f Fact) {
 	case *event.MapClosed:
 		v.Closed = true
 	case *event.ActorAdded:
+		b.born[d.ActorID] = b.seq
 		b.actors[d.ActorID] = len(v.Actors)
 		v.Actors = append(v.Actors, Actor{ID: d.ActorID, Kind: d.Kind, Level: d.Level, Sector: d.Sector, Name: d.Name, Ref: d.Ref, Directory: d.Directory, Added: on})
 	case *event.ActorUpdated:
@@ -212,10 +220,13 @@ func (b *builder) apply(f Fact) {
 	}
 }
 
-// finish drops removed actors and every trace of them: a view shows the
-// map as it stands.
+// finish puts actors and relations in the order they were written to the
+// log (facts were folded in valid-time order), and drops removed actors and
+// every trace of them: a view shows the map as it stands.
 func (b *builder) finish() {
 	v := b.v
+	slices.SortStableFunc(v.Actors, func(x, y Actor) int { return cmp.Compare(b.born[x.ID], b.born[y.ID]) })
+	slices.SortStableFunc(v.Relations, func(x, y Relation) int { return cmp.Compare(b.born[x.ID], b.born[y.ID]) })
 	if len(b.removed) == 0 {
 		return
 	}

@@ -122,7 +122,7 @@ type View struct {
 	Closed  bool        `json:"closed,omitempty"`
 	Erased  bool        `json:"erased,omitempty"`
 
-	// Actors and Relations are in the order they were added.
+	// Actors and Relations are in the order they were written to the log.
 	Actors        []Actor         `json:"actors"`
 	Relations     []Relation      `json:"relations"`
 	Coordinator   Coordinator     `json:"coordinator,omitzero"`

@@ -37,6 +37,8 @@ const usage = `samspill — actor mapping and collaboration-network analysis
 Usage:
   samspill up      [flags]   run every service on an embedded JetStream server
   samspill demo    [flags]   print the demo region as JSON-lines commands, or load it
+  samspill import  FILE      import a map document or region bundle into a running Samspill
+  samspill export  [flags]   export a map (--map ID) or a municipality (--municipality N)
   samspill version           print the version
   samspill help              this text
 
@@ -55,6 +57,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdUp(ctx, args[1:], stdout, stderr)
 	case "demo":
 		err = cmdDemo(ctx, args[1:], stdout, stderr)
+	case "import":
+		err = cmdImport(ctx, args[1:], stdout, stderr)
+	case "export":
+		err = cmdExport(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "samspill", version)
 	case "help", "-h", "--help":

@@ -18,6 +18,12 @@ import (
 // startUp runs `samspill up` in the background and returns its HTTP base
 // URL and a function that stops it and returns up's error.
 func startUp(t *testing.T, cfg upConfig) (string, func() error) {
+	base, _, stop := startUpNATS(t, cfg)
+	return base, stop
+}
+
+// startUpNATS is startUp that also returns the NATS URL.
+func startUpNATS(t *testing.T, cfg upConfig) (string, string, func() error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
@@ -27,18 +33,23 @@ func startUp(t *testing.T, cfg upConfig) (string, func() error) {
 		pw.Close()
 	}()
 	addr := make(chan string, 1)
+	natsURL := make(chan string, 1)
 	go func() {
 		re := regexp.MustCompile(`HTTP API:\s+http://(\S+)/`)
+		rn := regexp.MustCompile(`NATS:\s+(nats://\S+)`)
 		sc := bufio.NewScanner(pr)
 		for sc.Scan() {
 			if m := re.FindStringSubmatch(sc.Text()); m != nil {
 				addr <- m[1]
 			}
+			if m := rn.FindStringSubmatch(sc.Text()); m != nil {
+				natsURL <- m[1]
+			}
 		}
 	}()
 	select {
 	case a := <-addr:
-		return "http://" + a, func() error {
+		return "http://" + a, <-natsURL, func() error {
 			cancel()
 			select {
 			case err := <-done:
@@ -54,7 +65,7 @@ func startUp(t *testing.T, cfg upConfig) (string, func() error) {
 		cancel()
 		t.Fatal("up did not print its address within 2 minutes")
 	}
-	return "", nil
+	return "", "", nil
 }
 
 func post(t *testing.T, base, name, body string) (int, map[string]any) {

@@ -44,7 +44,10 @@ func Boot(ctx context.Context, nc *nats.Conn, opts Options) (*Running, error) {
 	if err != nil {
 		return nil, err
 	}
-	svc := NewService(l, keys, Config{Logger: opts.Logger})
+	svc, err := NewService(l, keys, Config{Logger: opts.Logger})
+	if err != nil {
+		return nil, err
+	}
 	if err := svc.Start(ctx); err != nil {
 		return nil, err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/samspill/samspill/pkg/date"
 	"github.com/samspill/samspill/pkg/event"
 	"github.com/samspill/samspill/pkg/eventlog"
+	"github.com/samspill/samspill/pkg/mapdoc"
 	"github.com/samspill/samspill/pkg/seal"
 )
 
@@ -58,11 +59,12 @@ type Service struct {
 	maps    map[string]*mapState
 	entries map[string]*entryState
 
-	follower *eventlog.Follower
+	follower  *eventlog.Follower
+	validator *mapdoc.Validator
 }
 
 // NewService returns a Service writing to log with keys from keys.
-func NewService(log *eventlog.Log, keys *seal.Keyring, cfg Config) *Service {
+func NewService(log *eventlog.Log, keys *seal.Keyring, cfg Config) (*Service, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
@@ -76,8 +78,12 @@ func NewService(log *eventlog.Log, keys *seal.Keyring, cfg Config) *Service {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	v, err := mapdoc.NewValidator()
+	if err != nil {
+		return nil, fmt.Errorf("command: map document schemas: %w", err)
+	}
 	return &Service{log: log, keys: keys, cfg: cfg, locks: map[event.Aggregate]*sync.Mutex{},
-		maps: map[string]*mapState{}, entries: map[string]*entryState{}}
+		maps: map[string]*mapState{}, entries: map[string]*entryState{}, validator: v}, nil
 }
 
 // Start follows the log from its head so that states cached here see what

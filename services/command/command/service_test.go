@@ -51,7 +51,10 @@ func (f *fixture) instance() (*eventlog.Log, *seal.Keyring, *command.Service) {
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	svc := command.NewService(l, k, command.Config{Clock: func() time.Time { return today }, Location: time.UTC})
+	svc, err := command.NewService(l, k, command.Config{Clock: func() time.Time { return today }, Location: time.UTC})
+	if err != nil {
+		f.t.Fatal(err)
+	}
 	return l, k, svc
 }
 

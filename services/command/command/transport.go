@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/micro"
 
+	"github.com/samspill/samspill/pkg/mapdoc"
 	"github.com/samspill/samspill/pkg/problem"
 )
 
@@ -94,6 +95,19 @@ func (s *Service) AddMicro(ctx context.Context, nc *nats.Conn) (micro.Service, e
 			return nil, fmt.Errorf("command: add endpoint %s: %w", name, err)
 		}
 	}
+	imp := micro.HandlerFunc(func(req micro.Request) {
+		res, err := s.ImportDocument(ctx, principalOf(req.Headers().Get(HeaderPrincipal)), req.Data(), req.Headers().Get("Idempotency-Key"))
+		if err != nil {
+			e := asError(err)
+			body, _ := json.Marshal(e)
+			_ = req.Error(fmt.Sprint(e.Code.Status()), e.Error(), body)
+			return
+		}
+		_ = req.RespondJSON(res)
+	})
+	if err := g.AddEndpoint(ImportName, imp, micro.WithEndpointMetadata(map[string]string{"command": ImportName})); err != nil {
+		return nil, fmt.Errorf("command: add endpoint %s: %w", ImportName, err)
+	}
 	return svc, nil
 }
 
@@ -151,6 +165,21 @@ func (s *Service) Handler() http.Handler {
 		} else {
 			w.WriteHeader(http.StatusCreated)
 		}
+		_ = json.NewEncoder(w).Encode(res)
+	})
+	mux.HandleFunc("POST /v1/imports", func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, mapdoc.MaxSize))
+		if err != nil {
+			WriteProblem(w, r, fail(CodeMalformed, "", "document is larger than %d bytes", mapdoc.MaxSize))
+			return
+		}
+		res, err := s.ImportDocument(r.Context(), principalOf(r.Header.Get(HeaderPrincipal)), body, r.Header.Get("Idempotency-Key"))
+		if err != nil {
+			WriteProblem(w, r, err)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusCreated)
 		_ = json.NewEncoder(w).Encode(res)
 	})
 	mux.HandleFunc("GET /v1/commands", func(w http.ResponseWriter, r *http.Request) {

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -23,8 +25,8 @@ func TestMicroEndpoints(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer svc.Stop()
-	if got := len(svc.Info().Endpoints); got != len(command.Names()) {
-		t.Fatalf("%d endpoints for %d commands", got, len(command.Names()))
+	if got := len(svc.Info().Endpoints); got != len(command.Names())+1 {
+		t.Fatalf("%d endpoints for %d commands and the import", got, len(command.Names()))
 	}
 	req := nats.NewMsg("samspill.cmd.open_map")
 	req.Data = []byte(`{"focus":"citizen","label":"Ola N.","municipality":"3203"}`)
@@ -112,5 +114,44 @@ func TestHTTPCommandsAndProblems(t *testing.T) {
 	resp, _ = post("add_actor", string(big), nil)
 	if resp.StatusCode != 400 {
 		t.Fatalf("oversize body: %d", resp.StatusCode)
+	}
+}
+
+func TestHTTPImport(t *testing.T) {
+	f := withDirectory(newFixture(t))
+	srv := httptest.NewServer(f.svc.Handler())
+	defer srv.Close()
+	src, err := os.ReadFile("../../../pkg/mapdoc/testdata/example-map.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	post := func(body []byte) (int, map[string]any) {
+		resp, err := http.Post(srv.URL+"/v1/imports", "application/json", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out
+	}
+	before := f.head()
+	bad := bytes.Replace(src, []byte(`"primary-health"`), []byte(`"astrology"`), 1)
+	if status, p := post(bad); status != 400 || p["field"] != "/actors/1/sector" {
+		t.Fatalf("invalid sector: %d %v", status, p)
+	}
+	nid := bytes.Replace(src, []byte(`"Dr. Hansen"`), []byte(`"Dr. Hansen 01019010046"`), 1)
+	if status, p := post(nid); status != 422 || p["code"] != "national-id" || strings.Contains(fmt.Sprint(p), "01019010046") {
+		t.Fatalf("national id: %d %v", status, p)
+	}
+	if f.head() != before {
+		t.Fatal("a refused import wrote events")
+	}
+	status, out := post(src)
+	if status != 201 || len(out["steps"].([]any)) < 10 {
+		t.Fatalf("import: %d %v", status, out)
+	}
+	if status, _ := post(src); status != 409 {
+		t.Fatalf("second import of the same map: %d", status)
 	}
 }

@@ -298,3 +298,38 @@ func (s *Service) Maps(_ context.Context, municipality string) ([]MapSummary, er
 	}
 	return out, nil
 }
+
+// BundleQuery asks for a region export: the directory, the municipality's
+// organisation map and its citizen maps, as one bundle.
+type BundleQuery struct {
+	Municipality string    `json:"municipality"`
+	At           date.Date `json:"at,omitzero"`
+	KnownAt      time.Time `json:"knownAt,omitzero"`
+}
+
+// Bundle answers a BundleQuery.
+func (s *Service) Bundle(ctx context.Context, q BundleQuery) (*mapdoc.Bundle, error) {
+	if !event.IsMunicipality(q.Municipality) {
+		return nil, invalid("municipality", "%q is not a municipality number", q.Municipality)
+	}
+	if q.At.IsZero() {
+		q.At = s.today()
+	}
+	var org string
+	var citizens []string
+	for _, id := range s.store.Maps() {
+		v, err := s.store.View(id, q.At, q.KnownAt)
+		if err != nil || v.Focus.Municipality != q.Municipality {
+			continue
+		}
+		switch v.Focus.Kind {
+		case stakeholder.FocusCitizen:
+			citizens = append(citizens, id)
+		case stakeholder.FocusMunicipality:
+			if org == "" {
+				org = id
+			}
+		}
+	}
+	return export.Bundle(ctx, s.store, s.keys, org, citizens, q.At, q.KnownAt)
+}

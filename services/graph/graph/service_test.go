@@ -50,7 +50,11 @@ func setup(t *testing.T) *env {
 	// Each command is recorded a minute after the one before.
 	tick := today.Add(-4 * time.Hour)
 	clock := func() time.Time { tick = tick.Add(time.Minute); return tick }
-	return &env{t: t, js: js, log: l, keys: k, cmd: command.NewService(l, k, command.Config{Clock: clock, Location: time.UTC})}
+	cmd, err := command.NewService(l, k, command.Config{Clock: clock, Location: time.UTC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &env{t: t, js: js, log: l, keys: k, cmd: cmd}
 }
 
 func (e *env) do(c command.Command) command.Result {

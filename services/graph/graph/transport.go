@@ -61,6 +61,7 @@ func (s *Service) AddMicro(ctx context.Context, nc *nats.Conn) (micro.Service, e
 		"changes":       endpoint(s.Changes),
 		"neighbourhood": endpoint(s.Neighbourhood),
 		"system":        endpoint(s.System),
+		"bundle":        endpoint(s.Bundle),
 	} {
 		h := micro.HandlerFunc(func(req micro.Request) {
 			ans, err := f(ctx, req.Data())
@@ -86,6 +87,7 @@ func (s *Service) AddMicro(ctx context.Context, nc *nats.Conn) (micro.Service, e
 //	GET /v1/maps/{mapId}/changes?from=&to=&knownAt=
 //	GET /v1/maps/{mapId}/actors/{actor}/neighbourhood?depth=&at=&knownAt=
 //	GET /v1/areas/{municipality}/system?at=&k=
+//	GET /v1/areas/{municipality}/bundle?at=&knownAt=
 func (s *Service) Handler() http.Handler {
 	mux := http.NewServeMux()
 	answer := func(w http.ResponseWriter, r *http.Request, ans any, err error) {
@@ -127,6 +129,15 @@ func (s *Service) Handler() http.Handler {
 			return
 		}
 		ans, err := s.Neighbourhood(r.Context(), q)
+		answer(w, r, ans, err)
+	})
+	mux.HandleFunc("GET /v1/areas/{municipality}/bundle", func(w http.ResponseWriter, r *http.Request) {
+		q := BundleQuery{Municipality: r.PathValue("municipality")}
+		if err := params(r, map[string]any{"at": &q.At, "knownAt": &q.KnownAt}); err != nil {
+			answer(w, r, nil, err)
+			return
+		}
+		ans, err := s.Bundle(r.Context(), q)
 		answer(w, r, ans, err)
 	})
 	mux.HandleFunc("GET /v1/areas/{municipality}/system", func(w http.ResponseWriter, r *http.Request) {

@@ -38,7 +38,10 @@ func TestCommandServiceAcceptsEverything(t *testing.T) {
 		t.Fatal(err)
 	}
 	noon := today.Time().Add(12 * time.Hour)
-	svc := command.NewService(log, keys, command.Config{Clock: func() time.Time { return noon }, Location: time.UTC})
+	svc, err := command.NewService(log, keys, command.Config{Clock: func() time.Time { return noon }, Location: time.UTC})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for i, c := range ds.Commands {
 		if _, err := svc.Execute(ctx, "demo-test", c); err != nil {
 			t.Fatalf("command %d (%s): %v", i, c.CommandName(), err)

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/samspill/samspill/pkg/mapdoc"
+)
+
+func TestImportThenExportFromTheRunningSystem(t *testing.T) {
+	cfg := upConfig{data: t.TempDir(), httpAddr: "127.0.0.1:0", natsPort: 0, sync: "interval"}
+	base, natsURL, stop := startUpNATS(t, cfg)
+	defer stop()
+	if status, res := post(t, base, "register_entry", `{"entryId":"legekontor-grorud","kind":"service","name":"Legekontoret Grorud","sector":"primary-health","municipality":"0301"}`); status != 201 {
+		t.Fatalf("register: %d %v", status, res)
+	}
+	example := "../../pkg/mapdoc/testdata/example-map.json"
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"import", example, "--nats", natsURL}, &out, &errOut); code != exitOK {
+		t.Fatalf("import: exit %d: %s", code, errOut.String())
+	}
+	src, _ := os.ReadFile(example)
+	v, _ := mapdoc.NewValidator()
+	want, _, err := v.Parse(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "export.json")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		errOut.Reset()
+		code := run(context.Background(), []string{"export", "--map", want.ID, "--at", "2026-11-01", "--nats", natsURL, "-o", file}, io.Discard, &errOut)
+		if code == exitOK {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("export: exit %d: %s", code, errOut.String())
+		}
+		time.Sleep(50 * time.Millisecond) // the graph service is catching up
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := v.Parse(b)
+	if err != nil {
+		t.Fatalf("the export is not a valid map document: %v", err)
+	}
+	if len(got.Actors) != len(want.Actors) || got.Actors[1].ID != want.Actors[1].ID || got.Actors[1].Name != want.Actors[1].Name {
+		t.Fatalf("export differs from the import: %s", b)
+	}
+	if info, _ := os.Stat(file); info.Mode().Perm() != 0o600 {
+		t.Fatalf("an export of personal data is written %v, want 0600", info.Mode().Perm())
+	}
+}
+
+func TestImportExportUsage(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	os.WriteFile(bad, []byte(`{"schema":"samspill.map/v1","id":"x"}`), 0o600)
+	for _, tc := range []struct {
+		args []string
+		code int
+		out  string
+	}{
+		{[]string{"import"}, exitUsage, "needs a FILE"},
+		{[]string{"import", bad}, exitUsage, "bad.json"},
+		{[]string{"import", "/nonexistent/file.json"}, exitFailure, "no such file"},
+		{[]string{"export"}, exitUsage, "exactly one of"},
+		{[]string{"export", "--map", "x", "--municipality", "3203"}, exitUsage, "exactly one of"},
+		{[]string{"export", "--map", "x", "--at", "2026-13-01"}, exitUsage, "--at"},
+	} {
+		var out, errOut bytes.Buffer
+		code := run(context.Background(), tc.args, &out, &errOut)
+		if code != tc.code || !strings.Contains(out.String()+errOut.String(), tc.out) {
+			t.Errorf("samspill %v: exit %d %q; want %d with %q", tc.args, code, out.String()+errOut.String(), tc.code, tc.out)
+		}
+	}
+}
