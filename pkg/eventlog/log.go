@@ -307,16 +307,18 @@ type Record struct {
 	// Subject is the NATS subject it is stored under.
 	Subject  string
 	Envelope event.Envelope
+	// Data is the envelope's data, decoded and validated.
+	Data event.Data
 }
 
 // decodeRecord validates a stored message. Data is validated later, by
 // whoever needs the typed value (Envelope.Decode).
 func decodeRecord(seq uint64, subject string, data []byte) (Record, error) {
-	env, _, err := event.Unmarshal(data)
+	env, d, err := event.Unmarshal(data)
 	if err != nil {
 		return Record{Seq: seq, Subject: subject}, fmt.Errorf("eventlog: event at %d on %s: %w", seq, subject, err)
 	}
-	return Record{Seq: seq, Subject: subject, Envelope: env}, nil
+	return Record{Seq: seq, Subject: subject, Envelope: env, Data: d}, nil
 }
 
 // Load returns every event of agg in log order, and the aggregate's version.

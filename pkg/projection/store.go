@@ -54,9 +54,12 @@ func (s *Store) Position() uint64 {
 // Apply adds one event from the log. Events at or before Position are
 // ignored, so a redelivered event changes nothing.
 func (s *Store) Apply(r eventlog.Record) error {
-	d, err := r.Envelope.Decode()
-	if err != nil {
-		return fmt.Errorf("projection: event %d: %w", r.Seq, err)
+	d := r.Data
+	if d == nil {
+		var err error
+		if d, err = r.Envelope.Decode(); err != nil {
+			return fmt.Errorf("projection: event %d: %w", r.Seq, err)
+		}
 	}
 	agg, err := r.Envelope.Aggregate()
 	if err != nil {

@@ -117,11 +117,7 @@ func (s *Service) observe(r eventlog.Record) {
 	if err != nil {
 		return
 	}
-	d, err := r.Envelope.Decode()
-	if err != nil {
-		s.cfg.Logger.Error("undecodable event in log", "seq", r.Seq, "err", err)
-		return
-	}
+	d := r.Data // decoded and validated by the log
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch agg.Kind {
@@ -162,11 +158,7 @@ func (s *Service) load(ctx context.Context, agg event.Aggregate) error {
 	case event.AreaMap:
 		st := newMapState()
 		for _, r := range recs {
-			d, err := r.Envelope.Decode()
-			if err != nil {
-				return err
-			}
-			st.apply(r.Seq, r.Envelope.CommandID, r.Envelope.ValidTime, d)
+			st.apply(r.Seq, r.Envelope.CommandID, r.Envelope.ValidTime, r.Data)
 		}
 		s.mu.Lock()
 		if old := s.maps[agg.ID]; old == nil || old.version <= st.version {
@@ -176,11 +168,7 @@ func (s *Service) load(ctx context.Context, agg event.Aggregate) error {
 	case event.AreaDirectory:
 		st := &entryState{}
 		for _, r := range recs {
-			d, err := r.Envelope.Decode()
-			if err != nil {
-				return err
-			}
-			st.apply(r.Seq, r.Envelope.CommandID, d)
+			st.apply(r.Seq, r.Envelope.CommandID, r.Data)
 		}
 		s.mu.Lock()
 		if old := s.entries[agg.ID]; old == nil || old.version <= st.version {

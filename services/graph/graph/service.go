@@ -119,10 +119,20 @@ func (s *Service) Start(ctx context.Context) error {
 		s.once.Do(func() { close(s.caughtUp) })
 	}
 	s.cfg.Logger.Info("graph projection restored", "position", s.store.Position(), "head", head)
+	start, lastReport := time.Now(), time.Now()
+	from := s.store.Position()
 	f, err := s.log.FollowDurable(ctx, Durable, eventlog.FollowConfig{From: s.store.Position() + 1, OwnPosition: true, Logger: s.cfg.Logger},
 		func(_ context.Context, r eventlog.Record) error {
 			if err := s.store.Apply(r); err != nil {
 				s.cfg.Logger.Error("event not applied", "seq", r.Seq, "err", err)
+			}
+			if r.Seq < s.head && time.Since(lastReport) >= 2*time.Second {
+				lastReport = time.Now()
+				s.cfg.Logger.Info("replaying the log", "position", r.Seq, "head", s.head,
+					"percent", 100*(r.Seq-from)/max(s.head-from, 1))
+			}
+			if r.Seq == s.head && s.head > from {
+				s.cfg.Logger.Info("caught up with the log", "events", s.head-from, "took", time.Since(start).Round(time.Millisecond))
 			}
 			s.mu.Lock()
 			s.applied++
@@ -248,3 +258,11 @@ func (s *Service) restore(ctx context.Context) error {
 }
 
 func (s *Service) today() date.Date { return date.Of(s.cfg.Clock().In(s.cfg.Location)) }
+
+// NewForStore returns a service that answers queries from an existing
+// projection without following a log (for benchmarks and offline tools).
+func NewForStore(st *projection.Store, keys export.Revealer) *Service {
+	cfg := Config{}
+	cfg.defaults()
+	return &Service{cfg: cfg, keys: keys, store: st, snapshots: make(chan struct{}, 1), stopped: make(chan struct{}), caughtUp: make(chan struct{})}
+}

@@ -1,0 +1,210 @@
+package graph_test
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/samspill/samspill/pkg/date"
+	"github.com/samspill/samspill/pkg/event"
+	"github.com/samspill/samspill/pkg/eventlog"
+	"github.com/samspill/samspill/pkg/jsserver/jsservertest"
+	"github.com/samspill/samspill/pkg/projection"
+	"github.com/samspill/samspill/pkg/region"
+	"github.com/samspill/samspill/pkg/stakeholder"
+	"github.com/samspill/samspill/services/graph/graph"
+)
+
+var benchSealed = event.Sealed("s1.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+
+// citizenMapEvents returns the data of one synthetic citizen map with n
+// services, each serving the citizen, collaborating with the next, with
+// three contacts each: about 7n events.
+func citizenMapEvents(municipality string, orgs []string, n int, salt int) []event.Data {
+	c := uuid.NewString()
+	out := []event.Data{&event.MapOpened{Focus: event.Focus{Kind: stakeholder.FocusCitizen, Label: benchSealed, Municipality: municipality}, Citizen: &event.Citizen{ActorID: c, Name: benchSealed}}}
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = uuid.NewString()
+		sectors := []stakeholder.Sector{"primary-health", "specialist-mh", "welfare-work", "housing", "municipal-mh-su", "specialist-su"}
+		out = append(out, &event.ActorAdded{ActorID: ids[i], Kind: "service", Level: "service", Sector: sectors[i%len(sectors)], Name: benchSealed, Directory: orgs[(i+salt)%len(orgs)]})
+		serves := uuid.NewString()
+		out = append(out, &event.RelationAdded{RelationID: serves, From: ids[i], To: c, Type: "serves", Quality: "good"})
+		for range 3 {
+			out = append(out, &event.ContactRecorded{RelationID: serves})
+		}
+		if i > 0 {
+			out = append(out, &event.RelationAdded{RelationID: uuid.NewString(), From: ids[i-1], To: ids[i], Type: "collaborates", Quality: "good"})
+		}
+	}
+	return out
+}
+
+// fillLog appends about total events as synthetic citizen maps of 10
+// services over 3 municipalities and 60 organisations.
+func fillLog(b *testing.B, l *eventlog.Log, total int) int {
+	ctx := context.Background()
+	var orgs []string
+	for i := range 60 {
+		orgs = append(orgs, fmt.Sprintf("org-%02d", i))
+	}
+	valid := date.MustParse("2026-06-01")
+	written := 0
+	for m := 0; written < total; m++ {
+		agg := event.MapAggregate(uuid.NewString())
+		var v uint64
+		for _, d := range citizenMapEvents([]string{"3201", "3203", "3301"}[m%3], orgs, 10, m) {
+			env, err := event.New(agg, "/samspill/bench", valid, d)
+			if err != nil {
+				b.Fatal(err)
+			}
+			env.Time = time.Now()
+			r, err := l.Append(ctx, agg, v, uuid.NewString(), []event.Envelope{env})
+			if err != nil {
+				b.Fatal(err)
+			}
+			v = r.Last
+			written++
+		}
+	}
+	return written
+}
+
+// BenchmarkRebuild measures, in one run on one stream, the raw read rate
+// of an ordered consumer (count only) beside the rebuild rate of the
+// projection (decode, validate, fold), and the projection's memory per
+// stored event.
+func BenchmarkRebuild(b *testing.B) {
+	srv := jsservertest.Start(b)
+	js := srv.JetStream()
+	ctx := context.Background()
+	l, err := eventlog.Open(ctx, js, eventlog.Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	n := fillLog(b, l, 50_000)
+	stream, err := js.Stream(ctx, "SAMSPILL_EVENTS")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	var raw, rebuild, perEvent float64
+	for range b.N {
+		raw = rawRead(b, stream, n)
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		st := projection.NewStore()
+		start := time.Now()
+		done := make(chan struct{})
+		f, err := l.Follow(ctx, eventlog.FollowConfig{}, func(_ context.Context, r eventlog.Record) error {
+			if err := st.Apply(r); err != nil {
+				return err
+			}
+			if r.Seq == uint64(n) {
+				close(done)
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		<-done
+		rebuild = float64(n) / time.Since(start).Seconds()
+		f.Stop()
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		perEvent = float64(after.HeapAlloc-before.HeapAlloc) / float64(n)
+		runtime.KeepAlive(st)
+	}
+	b.ReportMetric(raw, "raw-ev/s")
+	b.ReportMetric(rebuild, "rebuild-ev/s")
+	b.ReportMetric(rebuild/raw, "ratio")
+	b.ReportMetric(perEvent, "bytes/event")
+}
+
+func rawRead(b *testing.B, s jetstream.Stream, n int) float64 {
+	ctx := context.Background()
+	cons, err := s.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	start := time.Now()
+	done := make(chan struct{})
+	count := 0
+	cc, err := cons.Consume(func(m jetstream.Msg) {
+		count++
+		if count == n {
+			close(done)
+		}
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	<-done
+	rate := float64(n) / time.Since(start).Seconds()
+	cc.Stop()
+	return rate
+}
+
+// BenchmarkQueries measures a map query (view and export of a 40-actor
+// map) and the system-wide graph of a region of 240 citizen maps.
+func BenchmarkQueries(b *testing.B) {
+	st := projection.NewStore()
+	var seq uint64
+	apply := func(agg event.Aggregate, d event.Data) {
+		env, err := event.New(agg, "/samspill/bench", date.MustParse("2026-06-01"), d)
+		if err != nil {
+			b.Fatal(err)
+		}
+		env.Time = time.Now()
+		seq++
+		if err := st.Apply(eventlog.Record{Seq: seq, Envelope: env}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var orgs []string
+	for i := range 60 {
+		orgs = append(orgs, fmt.Sprintf("org-%02d", i))
+		apply(event.DirectoryAggregate(orgs[i]), &event.EntryRegistered{Kind: "service", Name: orgs[i], Sector: "primary-health", Municipality: "3203"})
+	}
+	var big string
+	for m := range 240 {
+		agg := event.MapAggregate(uuid.NewString())
+		size := 10
+		if m == 0 {
+			size, big = 40, agg.ID
+		}
+		for _, d := range citizenMapEvents("3203", orgs, size, m) {
+			apply(agg, d)
+		}
+	}
+	svc := graph.NewForStore(st, nopRevealer{})
+	ctx := context.Background()
+	b.Run("map-40-actors", func(b *testing.B) {
+		for range b.N {
+			if _, err := svc.Map(ctx, graph.MapQuery{MapID: big, At: date.MustParse("2026-11-01")}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("system-240-maps", func(b *testing.B) {
+		for range b.N {
+			region.Build(st, region.Query{Municipality: "3203", At: date.MustParse("2026-11-01")})
+		}
+	})
+}
+
+type nopRevealer struct{}
+
+func (nopRevealer) Reveal(_ context.Context, _ string, s event.Sealed) (string, error) {
+	if s == "" {
+		return "", nil
+	}
+	return "name", nil
+}
