@@ -60,45 +60,71 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if file == "" {
 		return usageError{"import needs a FILE"}
 	}
-	body, err := readDocument(file)
+	body, bundle, err := readDocument(file)
 	if err != nil {
 		return err
 	}
-	var res json.RawMessage
-	if err := request(ctx, *natsURL, command.SubjectPrefix+"."+command.ImportName, body, &res); err != nil {
-		return err
-	}
-	var out any
-	_ = json.Unmarshal(res, &out)
+	subject := command.SubjectPrefix + "." + command.ImportName
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	if bundle == nil {
+		var res json.RawMessage
+		if err := request(ctx, *natsURL, subject, body, &res); err != nil {
+			return err
+		}
+		var out any
+		_ = json.Unmarshal(res, &out)
+		return enc.Encode(out)
+	}
+	// A bundle goes as its directory first, then one map at a time, so
+	// that a long import shows its progress and each map is its own batch.
+	maps := bundle.Maps
+	if bundle.OrganisationMap != nil {
+		maps = append([]mapdoc.Document{*bundle.OrganisationMap}, maps...)
+	}
+	p := newProgress(stderr, "importing maps", len(maps))
+	var summary command.BundleResult
+	dir := mapdoc.CanonicalBundle(&mapdoc.Bundle{Schema: mapdoc.SchemaBundle, Directory: bundle.Directory, Maps: []mapdoc.Document{}})
+	if err := request(ctx, *natsURL, subject, dir, &summary); err != nil {
+		return fmt.Errorf("directory: %w", err)
+	}
+	for i := range maps {
+		var res command.ImportResult
+		if err := request(ctx, *natsURL, subject, mapdoc.Canonical(&maps[i]), &res); err != nil {
+			return fmt.Errorf("map %s (%d of %d; the ones before it are imported): %w", maps[i].ID, i+1, len(maps), err)
+		}
+		summary.Maps = append(summary.Maps, res)
+		p.set(i + 1)
+	}
+	p.done()
+	return enc.Encode(summary)
 }
 
 // readDocument reads and checks a map document or bundle locally, so that
 // an invalid file is reported with its problems before anything is sent.
-func readDocument(file string) ([]byte, error) {
+func readDocument(file string) ([]byte, *mapdoc.Bundle, error) {
 	f, err := os.Open(file)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer f.Close()
 	body, err := io.ReadAll(io.LimitReader(f, mapdoc.MaxSize+1))
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", file, err)
+		return nil, nil, fmt.Errorf("read %s: %w", file, err)
 	}
 	v, err := mapdoc.NewValidator()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if _, _, err := v.Parse(body); err != nil {
+	_, bundle, err := v.Parse(body)
+	if err != nil {
 		var ve *mapdoc.ValidationError
 		if errors.As(err, &ve) {
-			return nil, usageError{fmt.Sprintf("%s: %v", file, err)}
+			return nil, nil, usageError{fmt.Sprintf("%s: %v", file, err)}
 		}
-		return nil, err
+		return nil, nil, err
 	}
-	return body, nil
+	return body, bundle, nil
 }
 
 // splitFile takes a leading non-flag argument as the file, so that both

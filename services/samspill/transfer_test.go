@@ -82,3 +82,19 @@ func TestImportExportUsage(t *testing.T) {
 		}
 	}
 }
+
+func TestImportBundleShowsProgressAndExportsBack(t *testing.T) {
+	cfg := upConfig{data: t.TempDir(), httpAddr: "127.0.0.1:0", natsPort: 0, sync: "interval"}
+	_, natsURL, stop := startUpNATS(t, cfg)
+	defer stop()
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"import", "../../pkg/mapdoc/testdata/example-bundle.json", "--nats", natsURL}, &out, &errOut); code != exitOK {
+		t.Fatalf("bundle import: exit %d: %s", code, errOut.String())
+	}
+	if !strings.Contains(errOut.String(), "importing maps") && !strings.Contains(out.String(), `"maps"`) {
+		t.Fatalf("no progress or summary: %s / %s", errOut.String(), out.String())
+	}
+	if !strings.Contains(out.String(), `"registered"`) {
+		t.Fatalf("summary: %s", out.String())
+	}
+}
