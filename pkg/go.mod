@@ -3,6 +3,7 @@ module github.com/samspill/samspill/pkg
 go 1.26.0
 
 require (
+	github.com/dominikbraun/graph v0.23.0
 	github.com/google/uuid v1.6.0
 	github.com/nats-io/nats-server/v2 v2.15.2
 	github.com/nats-io/nats.go v1.55.0

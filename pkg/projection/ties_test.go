@@ -67,3 +67,35 @@ func TestServicesWorkingTiesAndChanges(t *testing.T) {
 		t.Fatalf("changes: %+v", changes)
 	}
 }
+
+func TestGraphHasOneTiePerPair(t *testing.T) {
+	s, citizen, gp, dps, _, _ := history(t)
+	s.add("2026-03-02", "2026-03-02", &event.RelationAdded{RelationID: uuid.NewString(), From: gp, To: dps, Type: "refers", Quality: "good"})
+	s.add("2026-03-03", "2026-03-03", &event.RelationAdded{RelationID: uuid.NewString(), From: dps, To: gp, Type: "informs", Quality: "good"})
+	st := load(t, s.recs)
+	v, err := st.View(s.agg.ID, date.MustParse("2026-04-01"), time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := v.Graph()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := g.Order(); n != 3 {
+		t.Fatalf("%d vertices, want 3", n)
+	}
+	if m, _ := g.Size(); m != 3 { // citizen–gp, citizen–dps, gp–dps
+		t.Fatalf("%d edges, want 3", m)
+	}
+	e, err := g.Edge(dps, gp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rels := e.Properties.Data.(projection.Tie).Relations; len(rels) != 2 {
+		t.Fatalf("gp–dps tie holds %d relations, want 2", len(rels))
+	}
+	a, _ := g.Vertex(citizen)
+	if a.Sector != "citizen" {
+		t.Fatalf("citizen vertex %+v", a)
+	}
+}

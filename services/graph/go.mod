@@ -3,7 +3,7 @@ module github.com/samspill/samspill/services/graph
 go 1.26.0
 
 require (
-	github.com/dominikbraun/graph v0.23.0
+	github.com/google/uuid v1.6.0
 	github.com/nats-io/nats.go v1.55.0
 	github.com/samspill/samspill/pkg v0.0.0
 	github.com/samspill/samspill/services/command v0.0.0-00010101000000-000000000000
@@ -11,8 +11,8 @@ require (
 
 require (
 	github.com/antithesishq/antithesis-sdk-go v0.8.0-default-no-op // indirect
+	github.com/dominikbraun/graph v0.23.0 // indirect
 	github.com/google/go-tpm v0.9.8 // indirect
-	github.com/google/uuid v1.6.0 // indirect
 	github.com/klauspost/compress v1.20.3 // indirect
 	github.com/minio/highwayhash v1.0.4 // indirect
 	github.com/nats-io/jwt/v2 v2.8.2 // indirect

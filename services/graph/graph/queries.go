@@ -7,8 +7,6 @@ import (
 	"slices"
 	"time"
 
-	dgraph "github.com/dominikbraun/graph"
-
 	"github.com/samspill/samspill/pkg/date"
 	"github.com/samspill/samspill/pkg/event"
 	"github.com/samspill/samspill/pkg/export"
@@ -181,8 +179,9 @@ type NeighbourhoodAnswer struct {
 // MaxDepth bounds a neighbourhood query.
 const MaxDepth = 4
 
-// Neighbourhood answers a NeighbourhoodQuery over the active relations of
-// the map on the date, as an undirected graph.
+// Neighbourhood answers a NeighbourhoodQuery over the map's graph on the
+// date (projection.View.Graph: one undirected tie per pair of actors with
+// an active relation).
 func (s *Service) Neighbourhood(ctx context.Context, q NeighbourhoodQuery) (*NeighbourhoodAnswer, error) {
 	if q.Depth == 0 {
 		q.Depth = 1
@@ -190,40 +189,42 @@ func (s *Service) Neighbourhood(ctx context.Context, q NeighbourhoodQuery) (*Nei
 	if q.Depth < 1 || q.Depth > MaxDepth {
 		return nil, invalid("depth", "%d is outside 1–%d", q.Depth, MaxDepth)
 	}
-	ans, err := s.Map(ctx, MapQuery{MapID: q.MapID, At: q.At, KnownAt: q.KnownAt})
+	v, err := s.view(q.MapID, q.At, q.KnownAt)
 	if err != nil {
 		return nil, err
 	}
-	doc := ans.Document
-	g := dgraph.New(func(a mapdoc.Actor) string { return a.ID })
-	for _, a := range doc.Actors {
-		_ = g.AddVertex(a)
+	doc, ids, err := export.MapWithIDs(ctx, v, s.keys)
+	if err != nil {
+		return nil, err
 	}
-	var active []mapdoc.Relation
-	for _, r := range doc.Relations {
-		if doc.ActiveAt(r, doc.AsOf) {
-			active = append(active, r)
-			if err := g.AddEdge(r.From, r.To); err != nil && !errors.Is(err, dgraph.ErrEdgeAlreadyExists) {
-				return nil, fmt.Errorf("graph: neighbourhood: %w", err)
+	start := ""
+	for machine, local := range ids {
+		if local == q.Actor {
+			if _, ok := v.Actor(machine); ok {
+				start = machine
 			}
 		}
 	}
-	if _, err := g.Vertex(q.Actor); err != nil {
+	if start == "" {
 		return nil, notFound("actor", "no actor %q on this map", q.Actor)
+	}
+	g, err := v.Graph()
+	if err != nil {
+		return nil, err
 	}
 	adj, err := g.AdjacencyMap()
 	if err != nil {
 		return nil, err
 	}
 	// Level by level: graph.BFSWithDepth counts visits, not levels.
-	dist := map[string]int{q.Actor: 0}
-	frontier := []string{q.Actor}
+	dist := map[string]int{ids[start]: 0}
+	frontier := []string{start}
 	for d := 1; d <= q.Depth && len(frontier) > 0; d++ {
 		var next []string
 		for _, u := range frontier {
 			for w := range adj[u] {
-				if _, seen := dist[w]; !seen {
-					dist[w] = d
+				if _, seen := dist[ids[w]]; !seen {
+					dist[ids[w]] = d
 					next = append(next, w)
 				}
 			}
@@ -237,10 +238,10 @@ func (s *Service) Neighbourhood(ctx context.Context, q NeighbourhoodQuery) (*Nei
 		}
 	}
 	slices.SortStableFunc(out.Neighbours, func(a, b Neighbour) int { return a.Distance - b.Distance })
-	for _, r := range active {
+	for _, r := range doc.Relations {
 		_, f := dist[r.From]
 		_, t := dist[r.To]
-		if f && t {
+		if f && t && doc.ActiveAt(r, doc.AsOf) {
 			out.Relations = append(out.Relations, r)
 		}
 	}
