@@ -78,8 +78,15 @@ func fillLog(b *testing.B, l *eventlog.Log, total int) int {
 // BenchmarkRebuild measures, in one run on one stream, the raw read rate
 // of an ordered consumer (count only) beside the rebuild rate of the
 // projection (decode, validate, fold), and the projection's memory per
-// stored event.
+// stored event, at two sizes to show that memory grows linearly; MB/1M-events
+// is the heap the projection would hold for a million events at that rate.
 func BenchmarkRebuild(b *testing.B) {
+	for _, n := range []int{25_000, 100_000} {
+		b.Run(fmt.Sprintf("events=%d", n), func(b *testing.B) { benchRebuild(b, n) })
+	}
+}
+
+func benchRebuild(b *testing.B, total int) {
 	srv := jsservertest.Start(b)
 	js := srv.JetStream()
 	ctx := context.Background()
@@ -87,7 +94,7 @@ func BenchmarkRebuild(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	n := fillLog(b, l, 50_000)
+	n := fillLog(b, l, total)
 	stream, err := js.Stream(ctx, "SAMSPILL_EVENTS")
 	if err != nil {
 		b.Fatal(err)
@@ -126,6 +133,7 @@ func BenchmarkRebuild(b *testing.B) {
 	b.ReportMetric(rebuild, "rebuild-ev/s")
 	b.ReportMetric(rebuild/raw, "ratio")
 	b.ReportMetric(perEvent, "bytes/event")
+	b.ReportMetric(perEvent*1e6/1e6, "MB/1M-events")
 }
 
 func rawRead(b *testing.B, s jetstream.Stream, n int) float64 {
