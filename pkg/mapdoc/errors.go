@@ -100,29 +100,11 @@ func (p path) String() string {
 	var b strings.Builder
 	for _, tok := range p {
 		b.WriteByte('/')
-		tok = maskNationalIDs(tok)
+		tok = nationalid.Mask(tok)
 		tok = strings.ReplaceAll(tok, "~", "~0")
 		b.WriteString(strings.ReplaceAll(tok, "/", "~1"))
 	}
 	return b.String()
-}
-
-// maskNationalIDs replaces the digits of every national identity number in
-// s by '*'.
-func maskNationalIDs(s string) string {
-	ms := nationalid.Find(s)
-	if ms == nil {
-		return s
-	}
-	b := []byte(s)
-	for _, m := range ms {
-		for i := m.Start; i < m.End; i++ {
-			if b[i] >= '0' && b[i] <= '9' {
-				b[i] = '*'
-			}
-		}
-	}
-	return string(b)
 }
 
 // collector gathers the problems of one class.

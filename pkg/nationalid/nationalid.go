@@ -384,3 +384,22 @@ func danish(d *digits) bool {
 		5*int(d[5]) + 4*int(d[6]) + 3*int(d[7]) + 2*int(d[8]) + 1*int(d[9])
 	return s%11 == 0
 }
+
+// Mask returns s with the digits of every national identity number in it
+// replaced by '*', so that text around a refused number can be shown or
+// logged.
+func Mask(s string) string {
+	ms := Find(s)
+	if ms == nil {
+		return s
+	}
+	b := []byte(s)
+	for _, m := range ms {
+		for i := m.Start; i < m.End; i++ {
+			if b[i] >= '0' && b[i] <= '9' {
+				b[i] = '*'
+			}
+		}
+	}
+	return string(b)
+}

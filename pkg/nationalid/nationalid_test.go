@@ -591,3 +591,13 @@ func BenchmarkFindWithMatch(b *testing.B) {
 		}
 	}
 }
+
+func TestMask(t *testing.T) {
+	got := Mask("Kari 01019010046, tlf 987 65 432")
+	if got != "Kari ***********, tlf 987 65 432" {
+		t.Fatalf("Mask = %q", got)
+	}
+	if s := "no numbers here"; Mask(s) != s {
+		t.Fatal("Mask changed clean text")
+	}
+}

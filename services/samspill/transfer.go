@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,12 +9,16 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/nats-io/nats.go"
 
 	"github.com/samspill/samspill/pkg/date"
 	"github.com/samspill/samspill/pkg/mapdoc"
+	"github.com/samspill/samspill/pkg/mapimport"
 	"github.com/samspill/samspill/services/command/command"
 	"github.com/samspill/samspill/services/graph/graph"
 )
@@ -49,8 +54,13 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	natsURL := fs.String("nats", nats.DefaultURL, "NATS URL of a running Samspill")
+	format := fs.String("format", "auto", "auto, map (a map document or bundle), csv (the actor-mapping form) or fhir (an R4 Bundle)")
+	label := fs.String("label", "", "csv: the map's label (e.g. \"Ola N.\")")
+	citizen := fs.String("citizen-name", "", "csv: the person's name (default: the label)")
+	municipality := fs.String("municipality", "", "csv, fhir: the municipality number of the map")
+	asOf := fs.String("as-of", "", "csv, fhir: the map's date, YYYY-MM-DD (default today)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: samspill import FILE [--nats URL]\n\nImports a map document (samspill.map/v1) or a region bundle (samspill.bundle/v1).\nThe file is checked whole first; a bad file writes nothing. Exit 2 on invalid input.")
+		fmt.Fprintln(stderr, "usage: samspill import FILE [flags]\n\nImports a map document (samspill.map/v1), a region bundle (samspill.bundle/v1),\nthe actor-mapping form as CSV, or a FHIR R4 Bundle (CareTeam, Organization,\nPractitioner, PractitionerRole, RelatedPerson, Patient). The file is checked whole\nfirst and a report says what each row or resource became; a bad file writes nothing.\nExit 2 on invalid input.")
 		fs.PrintDefaults()
 	}
 	file, rest := splitFile(args)
@@ -60,7 +70,27 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if file == "" {
 		return usageError{"import needs a FILE"}
 	}
-	body, bundle, err := readDocument(file)
+	kind := *format
+	if kind == "auto" {
+		kind = sniff(file)
+	}
+	var body []byte
+	var bundle *mapdoc.Bundle
+	var err error
+	switch kind {
+	case "map":
+		body, bundle, err = readDocument(file)
+	case "csv", "fhir":
+		day := date.Of(time.Now())
+		if *asOf != "" {
+			if day, err = date.Parse(*asOf); err != nil {
+				return usageError{fmt.Sprintf("--as-of: %v", err)}
+			}
+		}
+		body, err = convert(file, kind, *label, *citizen, *municipality, day, stderr)
+	default:
+		return usageError{fmt.Sprintf("--format %q: want auto, map, csv or fhir", *format)}
+	}
 	if err != nil {
 		return err
 	}
@@ -195,4 +225,55 @@ func cmdExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	return os.WriteFile(*out, doc, 0o600)
+}
+
+// sniff guesses a file's format from its name and first bytes.
+func sniff(file string) string {
+	if strings.EqualFold(filepath.Ext(file), ".csv") {
+		return "csv"
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return "map" // the read that follows reports the error
+	}
+	defer f.Close()
+	head := make([]byte, 4096)
+	n, _ := io.ReadFull(f, head)
+	if bytes.Contains(head[:n], []byte(`"resourceType"`)) {
+		return "fhir"
+	}
+	return "map"
+}
+
+// convert reads a CSV form or a FHIR bundle into a map document, printing
+// the import report; a rejected file is invalid input.
+func convert(file, kind, label, citizen, municipality string, asOf date.Date, report io.Writer) ([]byte, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	id := uuid.NewString()
+	var doc *mapdoc.Document
+	var rep mapimport.Report
+	if kind == "csv" {
+		doc, rep, err = mapimport.CSV(f, mapimport.CSVOptions{
+			Focus:       mapdoc.Focus{Kind: "citizen", Label: label, Municipality: municipality},
+			AsOf:        asOf,
+			CitizenName: citizen,
+			MapID:       id,
+		})
+	} else {
+		doc, rep, err = mapimport.FHIR(f, mapimport.FHIROptions{AsOf: asOf, MapID: id, Municipality: municipality})
+	}
+	for _, l := range rep.Lines {
+		fmt.Fprintln(report, l.String())
+	}
+	switch {
+	case errors.Is(err, mapimport.ErrRejected), errors.Is(err, mapimport.ErrOptions):
+		return nil, usageError{fmt.Sprintf("%s: %v", file, err)}
+	case err != nil:
+		return nil, err
+	}
+	return mapdoc.Canonical(doc), nil
 }

@@ -98,3 +98,28 @@ func TestImportBundleShowsProgressAndExportsBack(t *testing.T) {
 		t.Fatalf("summary: %s", out.String())
 	}
 }
+
+func TestImportCSVAndFHIR(t *testing.T) {
+	cfg := upConfig{data: t.TempDir(), httpAddr: "127.0.0.1:0", natsPort: 0, sync: "interval"}
+	_, natsURL, stop := startUpNATS(t, cfg)
+	defer stop()
+	dir := "../../pkg/mapimport/testdata/"
+	for _, tc := range []struct {
+		args   []string
+		code   int
+		report string
+	}{
+		{[]string{"import", dir + "csv/rop-no.csv", "--label", "Ola N.", "--municipality", "3203", "--as-of", "2026-11-01"}, exitOK, "row 2"},
+		{[]string{"import", dir + "csv/care-en.csv", "--label", "Sam K.", "--municipality", "3203", "--as-of", "2026-11-01"}, exitOK, "row 2"},
+		{[]string{"import", dir + "fhir/careteam.json", "--municipality", "3203", "--as-of", "2026-11-01"}, exitOK, "Bundle.entry"},
+		{[]string{"import", dir + "csv/hostile-nationalid.csv", "--label", "X", "--municipality", "3203", "--as-of", "2026-11-01"}, exitUsage, "national"},
+		{[]string{"import", dir + "fhir/dangling.json", "--municipality", "3203", "--as-of", "2026-11-01"}, exitUsage, "Bundle.entry"},
+		{[]string{"import", dir + "csv/care-en.csv", "--format", "xml"}, exitUsage, "--format"},
+	} {
+		var out, errOut bytes.Buffer
+		code := run(context.Background(), append(tc.args, "--nats", natsURL), &out, &errOut)
+		if code != tc.code || !strings.Contains(errOut.String(), tc.report) {
+			t.Errorf("samspill %v: exit %d, report %q; want exit %d and %q", tc.args, code, errOut.String(), tc.code, tc.report)
+		}
+	}
+}
