@@ -98,12 +98,7 @@ func (s *Service) Import(ctx context.Context, principal string, doc *mapdoc.Docu
 			newID: func(field string) string {
 				return uuid.NewSHA1(uuid.MustParse(commandID), fmt.Appendf(nil, "%d/%s", i, field)).String()
 			},
-			entry: func(id string) (*entryState, error) {
-				if e := s.entries[id]; e != nil {
-					return e, nil
-				}
-				return &entryState{}, nil
-			}}
+			entry: s.cachedEntry}
 		data, derr := st.cmd.(decision).decide(d)
 		if derr != nil {
 			s.mu.RUnlock()

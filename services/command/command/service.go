@@ -179,6 +179,16 @@ func (s *Service) load(ctx context.Context, agg event.Aggregate) error {
 	return nil
 }
 
+// cachedEntry returns a directory entry's state as cached (an empty state
+// for an unknown entry). The caller holds s.mu and has loaded the entries
+// the command refers to (directoryRefs).
+func (s *Service) cachedEntry(id string) (*entryState, error) {
+	if e := s.entries[id]; e != nil {
+		return e, nil
+	}
+	return &entryState{}, nil
+}
+
 func (s *Service) cached(agg event.Aggregate) bool {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -329,12 +339,7 @@ func (s *Service) attempt(ctx context.Context, principal string, c Command, agg 
 		newID: func(field string) string {
 			return uuid.NewSHA1(uuid.MustParse(m.CommandID), []byte(field)).String()
 		},
-		entry: func(id string) (*entryState, error) {
-			if e := s.entries[id]; e != nil {
-				return e, nil
-			}
-			return &entryState{}, nil
-		}}
+		entry: s.cachedEntry}
 	if d.valid.IsZero() {
 		d.valid = today
 	}
