@@ -84,10 +84,10 @@ bench: ## Run the benchmarks of every module; results in artifacts/bench.txt
 	if [ -n "$$failed" ]; then echo "FAILED:$$failed" >&2; exit 1; fi
 
 .PHONY: lint
-lint: ## gofmt -l must print nothing; go vet every module
+lint: ## gofmt -l must print nothing; every go.mod tidy (go mod tidy -diff); go vet every module
 	@out=$$(find . -name '*.go' -not -path './.git/*' -not -path '*/testdata/*' -not -path './bin/*' -exec $(GOFMT) -l {} +); \
 	if [ -n "$$out" ]; then echo "gofmt -l (run gofmt -w on these):"; echo "$$out"; exit 1; fi
-	@$(call each_module,GOWORK=off $(GO) vet ./...)
+	@$(call each_module,GOWORK=off $(GO) mod tidy -diff && GOWORK=off $(GO) vet ./...)
 
 .PHONY: tidy
 tidy: ## go mod tidy in every module
