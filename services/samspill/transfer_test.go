@@ -97,6 +97,26 @@ func TestImportBundleShowsProgressAndExportsBack(t *testing.T) {
 	if !strings.Contains(out.String(), `"registered"`) {
 		t.Fatalf("summary: %s", out.String())
 	}
+	// The region export gives the bundle back: directory, organisation map and citizen map.
+	file := filepath.Join(t.TempDir(), "region.json")
+	deadline := time.Now().Add(10 * time.Second)
+	v, _ := mapdoc.NewValidator()
+	for {
+		errOut.Reset()
+		code := run(context.Background(), []string{"export", "--municipality", "0301", "--at", "2026-11-01", "--nats", natsURL, "-o", file}, io.Discard, &errOut)
+		if code == exitOK {
+			b, _ := os.ReadFile(file)
+			_, bundle, err := v.Parse(b)
+			if err == nil && bundle != nil && bundle.OrganisationMap != nil && len(bundle.Maps) == 1 && len(bundle.Directory) > 0 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			b, _ := os.ReadFile(file)
+			t.Fatalf("region export: exit %d %s\n%s", code, errOut.String(), b)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 func TestImportCSVAndFHIR(t *testing.T) {
