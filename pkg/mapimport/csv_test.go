@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,35 +18,20 @@ import (
 
 func isRejected(err error) bool { return errors.Is(err, mapimport.ErrRejected) }
 
-func TestCSVGolden(t *testing.T) {
-	for _, name := range inputs(t, "csv", ".csv") {
-		t.Run(name, func(t *testing.T) {
-			f, err := os.Open(name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			doc, rep, err := mapimport.CSV(f, csvOpts)
-			checkOutcome(t, doc, rep, err)
-			golden(t, name, render(doc, rep, err))
-		})
-	}
+func csvImporter(r io.Reader) (*mapdoc.Document, mapimport.Report, error) {
+	return mapimport.CSV(r, csvOpts)
 }
+
+func TestCSVGolden(t *testing.T) { goldenAll(t, "csv", ".csv", csvImporter) }
 
 func importCSV(t *testing.T, in string) (*mapdoc.Document, mapimport.Report, error) {
 	t.Helper()
-	doc, rep, err := mapimport.CSV(strings.NewReader(in), csvOpts)
-	checkOutcome(t, doc, rep, err)
-	return doc, rep, err
+	return importString(t, csvImporter, in)
 }
 
 func importCSVFile(t *testing.T, name string) (*mapdoc.Document, mapimport.Report, error) {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "csv", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return importCSV(t, string(b))
+	return importFile(t, csvImporter, "csv", name)
 }
 
 func wantRejected(t *testing.T, doc *mapdoc.Document, err error) {

@@ -3,6 +3,7 @@ package mapimport_test
 import (
 	"bytes"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,35 +15,20 @@ import (
 	"github.com/samspill/samspill/pkg/stakeholder"
 )
 
-func TestFHIRGolden(t *testing.T) {
-	for _, name := range inputs(t, "fhir", ".json") {
-		t.Run(name, func(t *testing.T) {
-			f, err := os.Open(name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			doc, rep, err := mapimport.FHIR(f, fhirOpts)
-			checkOutcome(t, doc, rep, err)
-			golden(t, name, render(doc, rep, err))
-		})
-	}
+func fhirImporter(r io.Reader) (*mapdoc.Document, mapimport.Report, error) {
+	return mapimport.FHIR(r, fhirOpts)
 }
+
+func TestFHIRGolden(t *testing.T) { goldenAll(t, "fhir", ".json", fhirImporter) }
 
 func importFHIR(t *testing.T, in string) (*mapdoc.Document, mapimport.Report, error) {
 	t.Helper()
-	doc, rep, err := mapimport.FHIR(strings.NewReader(in), fhirOpts)
-	checkOutcome(t, doc, rep, err)
-	return doc, rep, err
+	return importString(t, fhirImporter, in)
 }
 
 func importFHIRFile(t *testing.T, name string) (*mapdoc.Document, mapimport.Report, error) {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "fhir", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return importFHIR(t, string(b))
+	return importFile(t, fhirImporter, "fhir", name)
 }
 
 func relation(doc *mapdoc.Document, from, to string, typ stakeholder.RelationType) *mapdoc.Relation {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -176,4 +177,40 @@ func wantLine(t *testing.T, rep mapimport.Report, where string, rejected bool, p
 			t.Errorf("%s: want %q in it", l, p)
 		}
 	}
+}
+
+// importer is CSV or FHIR with the test options.
+type importer func(io.Reader) (*mapdoc.Document, mapimport.Report, error)
+
+// goldenAll runs imp on every testdata/<dir>/*<ext> file and compares the
+// outcome with its golden file.
+func goldenAll(t *testing.T, dir, ext string, imp importer) {
+	for _, name := range inputs(t, dir, ext) {
+		t.Run(name, func(t *testing.T) {
+			f, err := os.Open(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			doc, rep, err := imp(f)
+			checkOutcome(t, doc, rep, err)
+			golden(t, name, render(doc, rep, err))
+		})
+	}
+}
+
+func importString(t *testing.T, imp importer, in string) (*mapdoc.Document, mapimport.Report, error) {
+	t.Helper()
+	doc, rep, err := imp(strings.NewReader(in))
+	checkOutcome(t, doc, rep, err)
+	return doc, rep, err
+}
+
+func importFile(t *testing.T, imp importer, dir, name string) (*mapdoc.Document, mapimport.Report, error) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", dir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return importString(t, imp, string(b))
 }
