@@ -10,6 +10,7 @@ require (
 	github.com/samspill/samspill/schemas v0.0.0-00010101000000-000000000000
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
 	github.com/synadia-io/orbit.go/jetstreamext v0.3.2
+	gonum.org/v1/gonum v0.17.0
 )
 
 require (

@@ -39,6 +39,7 @@ Usage:
   samspill demo    [flags]   print the demo region as JSON-lines commands, or load it
   samspill import  FILE      import a map document or region bundle into a running Samspill
   samspill export  [flags]   export a map (--map ID) or a municipality (--municipality N)
+  samspill metrics FILE      network measures of a map document or bundle (offline)
   samspill version           print the version
   samspill help              this text
 
@@ -61,6 +62,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdImport(ctx, args[1:], stdout, stderr)
 	case "export":
 		err = cmdExport(ctx, args[1:], stdout, stderr)
+	case "metrics":
+		err = cmdMetrics(args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "samspill", version)
 	case "help", "-h", "--help":
