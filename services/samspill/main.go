@@ -40,6 +40,7 @@ Usage:
   samspill import  FILE      import a map document or region bundle into a running Samspill
   samspill export  [flags]   export a map (--map ID) or a municipality (--municipality N)
   samspill metrics FILE      network measures of a map document or bundle (offline)
+  samspill analyse FILE      coordination gaps of a map document or bundle (offline)
   samspill version           print the version
   samspill help              this text
 
@@ -64,6 +65,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdExport(ctx, args[1:], stdout, stderr)
 	case "metrics":
 		err = cmdMetrics(args[1:], stdout, stderr)
+	case "analyse", "analyze":
+		err = cmdAnalyse(args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "samspill", version)
 	case "help", "-h", "--help":

@@ -64,3 +64,54 @@ func TestMetricsOffline(t *testing.T) {
 		}
 	}
 }
+
+func TestAnalyseOffline(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"analyse", exampleMap, "--format", "json"}, &out, &errOut); code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	var res struct {
+		Gaps []struct {
+			Rule        string   `json:"rule"`
+			Actors      []string `json:"actors"`
+			Severity    string   `json:"severity"`
+			Explanation string   `json:"explanation"`
+			Next        string   `json:"next"`
+		} `json:"gaps"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	rules := map[string]bool{}
+	for _, g := range res.Gaps {
+		rules[g.Rule] = true
+		if g.Severity == "" || g.Explanation == "" || g.Next == "" || len(g.Actors) == 0 {
+			t.Fatalf("incomplete gap %+v", g)
+		}
+		if strings.Contains(g.Explanation, "Hansen") || strings.Contains(g.Explanation, "Ola") {
+			t.Fatalf("an explanation names a person: %s", g.Explanation)
+		}
+	}
+	// The referral's only contact is from February: more than 90 days before asOf,
+	// so the GP and the DPS have no working tie (P1), and the coordinator (the GP)
+	// none with the DPS (P5).
+	if !rules["P1"] || !rules["P5"] {
+		t.Fatalf("gaps %v, want P1 and P5 among them", rules)
+	}
+	out.Reset()
+	if code := run(context.Background(), []string{"analyse", exampleMap, "--lang", "nb"}, &out, &errOut); code != exitOK || !strings.Contains(out.String(), "P1") {
+		t.Fatalf("text in bokmål: exit %d\n%s", code, out.String())
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"analyse"}, exitUsage},
+		{[]string{"analyse", exampleMap, "--lang", "sv"}, exitUsage},
+		{[]string{"analyse", exampleMap, "--format", "yaml"}, exitUsage},
+	} {
+		if code := run(context.Background(), tc.args, &out, &errOut); code != tc.code {
+			t.Errorf("samspill %v: exit %d, want %d", tc.args, code, tc.code)
+		}
+	}
+}
