@@ -9,14 +9,13 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 
 	"github.com/nats-io/nats.go"
 
+	"github.com/samspill/samspill/pkg/daemon"
 	"github.com/samspill/samspill/pkg/seal"
 	"github.com/samspill/samspill/services/command/command"
 )
@@ -58,26 +57,9 @@ func run(ctx context.Context, logger *slog.Logger, natsURL, httpAddr, keyFile, c
 	if err != nil {
 		return err
 	}
-	var srv *http.Server
-	errc := make(chan error, 1)
-	if httpAddr != "" {
-		srv = &http.Server{Addr: httpAddr, Handler: r.Service.Handler(), ReadHeaderTimeout: 5 * time.Second}
-		go func() { errc <- srv.ListenAndServe() }()
-	}
 	logger.Info("command service up", "nats", natsURL, "http", httpAddr)
-	select {
-	case <-ctx.Done():
-	case err := <-errc:
-		if !errors.Is(err, http.ErrServerClosed) {
-			r.Stop()
-			return err
-		}
-	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if srv != nil {
-		_ = srv.Shutdown(shutdown)
-	}
-	r.Stop()
-	return nc.Drain()
+	return daemon.Serve(ctx, logger, httpAddr, r.Service.Handler(), func(context.Context) error {
+		r.Stop()
+		return nc.Drain()
+	})
 }

@@ -9,14 +9,13 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 
 	"github.com/nats-io/nats.go"
 
+	"github.com/samspill/samspill/pkg/daemon"
 	"github.com/samspill/samspill/pkg/seal"
 	"github.com/samspill/samspill/services/graph/graph"
 )
@@ -53,28 +52,11 @@ func run(ctx context.Context, logger *slog.Logger, natsURL, httpAddr, keyFile st
 	if err != nil {
 		return err
 	}
-	var srv *http.Server
-	errc := make(chan error, 1)
-	if httpAddr != "" {
-		srv = &http.Server{Addr: httpAddr, Handler: r.Service.Handler(), ReadHeaderTimeout: 5 * time.Second}
-		go func() { errc <- srv.ListenAndServe() }()
-	}
 	logger.Info("graph service up", "nats", natsURL, "http", httpAddr)
-	select {
-	case <-ctx.Done():
-	case err := <-errc:
-		if !errors.Is(err, http.ErrServerClosed) {
-			_ = r.Stop(context.Background())
-			return err
+	return daemon.Serve(ctx, logger, httpAddr, r.Service.Handler(), func(ctx context.Context) error {
+		if err := r.Stop(ctx); err != nil {
+			logger.Warn("final snapshot", "err", err)
 		}
-	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if srv != nil {
-		_ = srv.Shutdown(shutdown)
-	}
-	if err := r.Stop(shutdown); err != nil {
-		logger.Warn("final snapshot", "err", err)
-	}
-	return nc.Drain()
+		return nc.Drain()
+	})
 }

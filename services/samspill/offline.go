@@ -3,11 +3,9 @@ package main
 import (
 	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strconv"
 
@@ -17,23 +15,9 @@ import (
 )
 
 // readOffline reads and validates a map document or bundle for the
-// offline commands: invalid input is a usage error (exit 2) that names
-// the problem and where it is.
+// offline commands (see readDocument).
 func readOffline(file string) (*mapdoc.Document, *mapdoc.Bundle, error) {
-	f, err := os.Open(file)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer f.Close()
-	v, err := mapdoc.NewValidator()
-	if err != nil {
-		return nil, nil, err
-	}
-	doc, bundle, err := v.ParseReader(f)
-	var ve *mapdoc.ValidationError
-	if errors.As(err, &ve) {
-		return nil, nil, usageError{fmt.Sprintf("%s: %v", file, err)}
-	}
+	_, doc, bundle, err := readDocument(file)
 	return doc, bundle, err
 }
 

@@ -79,7 +79,7 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var err error
 	switch kind {
 	case "map":
-		body, bundle, err = readDocument(file)
+		body, _, bundle, err = readDocument(file)
 	case "csv", "fhir":
 		day := date.Of(time.Now())
 		if *asOf != "" {
@@ -130,31 +130,32 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	return enc.Encode(summary)
 }
 
-// readDocument reads and checks a map document or bundle locally, so that
-// an invalid file is reported with its problems before anything is sent.
-func readDocument(file string) ([]byte, *mapdoc.Bundle, error) {
+// readDocument reads and checks a map document or bundle locally: an
+// invalid file is a usage error (exit 2) naming each problem and its JSON
+// pointer, reported before anything is sent or computed.
+func readDocument(file string) ([]byte, *mapdoc.Document, *mapdoc.Bundle, error) {
 	f, err := os.Open(file)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	defer f.Close()
 	body, err := io.ReadAll(io.LimitReader(f, mapdoc.MaxSize+1))
 	if err != nil {
-		return nil, nil, fmt.Errorf("read %s: %w", file, err)
+		return nil, nil, nil, fmt.Errorf("read %s: %w", file, err)
 	}
 	v, err := mapdoc.NewValidator()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	_, bundle, err := v.Parse(body)
+	doc, bundle, err := v.Parse(body)
 	if err != nil {
 		var ve *mapdoc.ValidationError
 		if errors.As(err, &ve) {
-			return nil, nil, usageError{fmt.Sprintf("%s: %v", file, err)}
+			return nil, nil, nil, usageError{fmt.Sprintf("%s: %v", file, err)}
 		}
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return body, bundle, nil
+	return body, doc, bundle, nil
 }
 
 // splitFile takes a leading non-flag argument as the file, so that both

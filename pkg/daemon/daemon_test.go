@@ -1,0 +1,47 @@
+package daemon_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/samspill/samspill/pkg/daemon"
+)
+
+func TestServeStopsInOrder(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- daemon.Serve(ctx, slog.New(slog.DiscardHandler), "127.0.0.1:0", http.NotFoundHandler(), func(context.Context) error {
+			close(stopped)
+			return nil
+		})
+	}()
+	time.Sleep(50 * time.Millisecond)
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Serve did not return after cancel")
+	}
+	select {
+	case <-stopped:
+	default:
+		t.Fatal("the service's stop was not called")
+	}
+}
+
+func TestServeReportsAFailingListener(t *testing.T) {
+	boom := errors.New("stop failed")
+	err := daemon.Serve(context.Background(), slog.New(slog.DiscardHandler), "127.0.0.1:-1", http.NotFoundHandler(), func(context.Context) error { return boom })
+	if err == nil || errors.Is(err, boom) {
+		t.Fatalf("err = %v, want the listener's failure first", err)
+	}
+}
