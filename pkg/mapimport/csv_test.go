@@ -1,12 +1,9 @@
 package mapimport_test
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -288,22 +285,7 @@ func TestCSVExcelVariants(t *testing.T) {
 	wantLine(t, rep, "row 7", false, `actor "dps-nord"`)
 }
 
-func TestCSVDeterministic(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("testdata", "csv", "rop-no.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var first string
-	for i := range 5 {
-		doc, rep, err := mapimport.CSV(bytes.NewReader(b), csvOpts)
-		out := render(doc, rep, err)
-		if i == 0 {
-			first = out
-		} else if out != first {
-			t.Fatalf("run %d differs:\n%s\n%s", i, out, first)
-		}
-	}
-}
+func TestCSVDeterministic(t *testing.T) { assertDeterministic(t, csvImporter, "csv", "rop-no.csv") }
 
 func TestCSVOptions(t *testing.T) {
 	form := "navn;sektor\nKari;pårørende\n"

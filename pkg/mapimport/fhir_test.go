@@ -1,7 +1,6 @@
 package mapimport_test
 
 import (
-	"bytes"
 	"errors"
 	"io"
 	"os"
@@ -284,20 +283,7 @@ func TestFHIRResolution(t *testing.T) {
 }
 
 func TestFHIRDeterministic(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("testdata", "fhir", "careteam.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var first string
-	for i := range 5 {
-		doc, rep, err := mapimport.FHIR(bytes.NewReader(b), fhirOpts)
-		out := render(doc, rep, err)
-		if i == 0 {
-			first = out
-		} else if out != first {
-			t.Fatalf("run %d differs:\n%s\n%s", i, out, first)
-		}
-	}
+	assertDeterministic(t, fhirImporter, "fhir", "careteam.json")
 }
 
 func TestFHIROptions(t *testing.T) {

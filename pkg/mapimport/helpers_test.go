@@ -214,3 +214,23 @@ func importFile(t *testing.T, imp importer, dir, name string) (*mapdoc.Document,
 	}
 	return importString(t, imp, string(b))
 }
+
+// assertDeterministic imports one testdata file five times and requires
+// the same document and report each time.
+func assertDeterministic(t *testing.T, imp importer, dir, name string) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", dir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first string
+	for i := range 5 {
+		doc, rep, err := imp(bytes.NewReader(b))
+		out := render(doc, rep, err)
+		if i == 0 {
+			first = out
+		} else if out != first {
+			t.Fatalf("run %d differs:\n%s\n%s", i, out, first)
+		}
+	}
+}

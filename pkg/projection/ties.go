@@ -130,41 +130,38 @@ func Changes(from, to *View) []Change {
 	return out
 }
 
-func actorFields(a, b Actor) []string {
-	var f []string
-	add := func(name string, changed bool) {
-		if changed {
-			f = append(f, name)
+// field names one compared field and whether it differs.
+type field struct {
+	name    string
+	changed bool
+}
+
+// changed returns the names of the fields that differ.
+func changed(fs ...field) []string {
+	var out []string
+	for _, f := range fs {
+		if f.changed {
+			out = append(out, f.name)
 		}
 	}
-	add("kind", a.Kind != b.Kind)
-	add("level", a.Level != b.Level)
-	add("sector", a.Sector != b.Sector)
-	add("name", a.Name != b.Name)
-	add("directory", a.Directory != b.Directory)
+	return out
+}
+
+func actorFields(a, b Actor) []string {
 	x, y := a.Assessment, b.Assessment
-	add("importance", x.Importance != y.Importance)
-	add("influence", x.Influence != y.Influence)
-	add("public", x.Public != y.Public)
-	add("linkage", x.Linkage != y.Linkage)
-	add("attitude", x.Attitude != y.Attitude)
-	add("role", x.Role != y.Role)
-	add("whatMatters", x.WhatMatters != y.WhatMatters)
-	return f
+	return changed(
+		field{"kind", a.Kind != b.Kind}, field{"level", a.Level != b.Level}, field{"sector", a.Sector != b.Sector},
+		field{"name", a.Name != b.Name}, field{"directory", a.Directory != b.Directory},
+		field{"importance", x.Importance != y.Importance}, field{"influence", x.Influence != y.Influence},
+		field{"public", x.Public != y.Public}, field{"linkage", x.Linkage != y.Linkage}, field{"attitude", x.Attitude != y.Attitude},
+		field{"role", x.Role != y.Role}, field{"whatMatters", x.WhatMatters != y.WhatMatters},
+	)
 }
 
 func relationFields(a, b Relation) []string {
-	var f []string
-	add := func(name string, changed bool) {
-		if changed {
-			f = append(f, name)
-		}
-	}
-	add("quality", a.Quality != b.Quality)
-	add("formalised", a.Formalised != b.Formalised)
-	add("trust", a.Trust != b.Trust)
-	add("value", a.Value != b.Value)
-	add("inpatient", a.Inpatient != b.Inpatient)
-	add("contacts", len(a.Contacts) != len(b.Contacts))
-	return f
+	return changed(
+		field{"quality", a.Quality != b.Quality}, field{"formalised", a.Formalised != b.Formalised},
+		field{"trust", a.Trust != b.Trust}, field{"value", a.Value != b.Value},
+		field{"inpatient", a.Inpatient != b.Inpatient}, field{"contacts", len(a.Contacts) != len(b.Contacts)},
+	)
 }
