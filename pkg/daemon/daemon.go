@@ -1,7 +1,8 @@
-// Package daemon runs a Samspill service's HTTP side until the service is
-// told to stop, then shuts it down in order: intake first (the HTTP server
-// stops accepting and drains), then the service itself (its consumers and
-// micro endpoints), each within a bounded time.
+// Package daemon runs a Samspill service: its command line (Main, Flags)
+// and its HTTP side until it is told to stop, then shuts it down in order:
+// intake first (the HTTP server stops accepting and drains), then the
+// service itself (its consumers and micro endpoints), each within a bounded
+// time.
 package daemon
 
 import (

@@ -3,6 +3,7 @@ package daemon_test
 import (
 	"context"
 	"errors"
+	"flag"
 	"log/slog"
 	"net/http"
 	"testing"
@@ -43,5 +44,17 @@ func TestServeReportsAFailingListener(t *testing.T) {
 	err := daemon.Serve(context.Background(), slog.New(slog.DiscardHandler), "127.0.0.1:-1", http.NotFoundHandler(), func(context.Context) error { return boom })
 	if err == nil || errors.Is(err, boom) {
 		t.Fatalf("err = %v, want the listener's failure first", err)
+	}
+}
+
+func TestFlagsNeedAMasterKey(t *testing.T) {
+	var f daemon.Flags
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	f.Register(fs, "127.0.0.1:1")
+	if err := fs.Parse([]string{"--replicas", "3"}); err != nil || f.Replicas != 3 || f.HTTP != "127.0.0.1:1" {
+		t.Fatalf("flags %+v, %v", f, err)
+	}
+	if _, _, err := f.Connect("x"); err == nil {
+		t.Fatal("connected without a master key")
 	}
 }

@@ -2,15 +2,13 @@ package command
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nats-io/nats.go/micro"
 
 	"github.com/samspill/samspill/pkg/eventlog"
-	"github.com/samspill/samspill/pkg/seal"
+	"github.com/samspill/samspill/pkg/stores"
 )
 
 // Options configures Boot.
@@ -32,19 +30,11 @@ type Running struct {
 // Boot opens the event log and the key bucket on nc, starts a Service that
 // follows the log, and registers its micro endpoints. Stop it with Stop.
 func Boot(ctx context.Context, nc *nats.Conn, opts Options) (*Running, error) {
-	js, err := jetstream.New(nc)
-	if err != nil {
-		return nil, fmt.Errorf("command: jetstream: %w", err)
-	}
-	l, err := eventlog.Open(ctx, js, eventlog.Config{Replicas: opts.Replicas})
+	st, err := stores.Open(ctx, nc, stores.Config{Replicas: opts.Replicas, MasterKey: opts.MasterKey})
 	if err != nil {
 		return nil, err
 	}
-	keys, err := seal.OpenKeyring(ctx, js, seal.KeyringConfig{Replicas: opts.Replicas, MasterKey: opts.MasterKey})
-	if err != nil {
-		return nil, err
-	}
-	svc, err := NewService(l, keys, Config{Logger: opts.Logger})
+	svc, err := NewService(st.Log, st.Keys, Config{Logger: opts.Logger})
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +46,7 @@ func Boot(ctx context.Context, nc *nats.Conn, opts Options) (*Running, error) {
 		svc.Stop()
 		return nil, err
 	}
-	return &Running{Service: svc, Micro: m, Log: l}, nil
+	return &Running{Service: svc, Micro: m, Log: st.Log}, nil
 }
 
 // Stop stops taking requests, then stops following the log.

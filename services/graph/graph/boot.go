@@ -2,15 +2,12 @@ package graph
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nats-io/nats.go/micro"
 
-	"github.com/samspill/samspill/pkg/eventlog"
-	"github.com/samspill/samspill/pkg/seal"
+	"github.com/samspill/samspill/pkg/stores"
 )
 
 // Options configures Boot.
@@ -29,19 +26,11 @@ type Running struct {
 // Boot opens the log, the key bucket and the snapshot bucket on nc,
 // restores the projection, follows the log and registers the queries.
 func Boot(ctx context.Context, nc *nats.Conn, opts Options) (*Running, error) {
-	js, err := jetstream.New(nc)
-	if err != nil {
-		return nil, fmt.Errorf("graph: jetstream: %w", err)
-	}
-	l, err := eventlog.Open(ctx, js, eventlog.Config{Replicas: opts.Replicas})
+	st, err := stores.Open(ctx, nc, stores.Config{Replicas: opts.Replicas, MasterKey: opts.MasterKey})
 	if err != nil {
 		return nil, err
 	}
-	keys, err := seal.OpenKeyring(ctx, js, seal.KeyringConfig{Replicas: opts.Replicas, MasterKey: opts.MasterKey})
-	if err != nil {
-		return nil, err
-	}
-	svc, err := New(ctx, js, l, keys, Config{Replicas: opts.Replicas, Logger: opts.Logger})
+	svc, err := New(ctx, st.JetStream, st.Log, st.Keys, Config{Replicas: opts.Replicas, Logger: opts.Logger})
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,71 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/samspill/samspill/pkg/seal"
+)
+
+// Flags are the settings every service takes on its command line.
+type Flags struct {
+	NATS          string
+	HTTP          string
+	MasterKeyFile string
+	Creds         string
+	Replicas      int
+}
+
+// Register defines the flags on fs, with the service's default HTTP address.
+func (f *Flags) Register(fs *flag.FlagSet, defaultHTTP string) {
+	fs.StringVar(&f.NATS, "nats", nats.DefaultURL, "NATS server URL")
+	fs.StringVar(&f.HTTP, "http", defaultHTTP, "HTTP listen address (empty: no HTTP)")
+	fs.StringVar(&f.MasterKeyFile, "master-key", "", "file with the 64-hex-digit master key (required)")
+	fs.StringVar(&f.Creds, "creds", "", "NATS credentials file")
+	fs.IntVar(&f.Replicas, "replicas", 1, "stream replicas: 1 single node, 3 cluster")
+}
+
+// Connect loads the master key and connects to NATS as name.
+func (f Flags) Connect(name string) (*nats.Conn, []byte, error) {
+	if f.MasterKeyFile == "" {
+		return nil, nil, errors.New("--master-key is required")
+	}
+	key, err := seal.LoadMasterKey(f.MasterKeyFile)
+	if err != nil {
+		return nil, nil, err
+	}
+	opts := []nats.Option{nats.Name(name), nats.MaxReconnects(-1)}
+	if f.Creds != "" {
+		opts = append(opts, nats.UserCredentials(f.Creds))
+	}
+	nc, err := nats.Connect(f.NATS, opts...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("connect %s: %w", f.NATS, err)
+	}
+	return nc, key, nil
+}
+
+// Main is a service's main: it parses the flags, builds the JSON logger
+// with the service's name, runs run with a context that ends on SIGINT or
+// SIGTERM, and exits 1 if run fails.
+func Main(service, defaultHTTP string, run func(ctx context.Context, logger *slog.Logger, f Flags) error) {
+	var f Flags
+	f.Register(flag.CommandLine, defaultHTTP)
+	flag.Parse()
+	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil)).With("service", service)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, logger, f)
+	stop()
+	if err != nil {
+		logger.Error("stopped", "err", err)
+		os.Exit(1)
+	}
+}
