@@ -403,3 +403,15 @@ func Mask(s string) string {
 	}
 	return string(b)
 }
+
+// Clean returns the first of gen(0), gen(1), … that holds no national
+// identity number. Machine-made ids go through it: a random or derived
+// UUID can, rarely, contain a digit run that passes a checksum, and the
+// guard that refuses such input would then refuse Samspill's own ids.
+func Clean(gen func(attempt int) string) string {
+	for i := 0; ; i++ {
+		if s := gen(i); Find(s) == nil {
+			return s
+		}
+	}
+}

@@ -601,3 +601,11 @@ func TestMask(t *testing.T) {
 		t.Fatal("Mask changed clean text")
 	}
 }
+
+func TestClean(t *testing.T) {
+	ids := []string{"19121212-1212-4000-8000-000000000000", "0c5e3f1a-1212-4000-8000-000000000000"}
+	got := Clean(func(i int) string { return ids[i] })
+	if got != ids[1] {
+		t.Fatalf("Clean = %q, want the second id (the first holds a Swedish personnummer)", got)
+	}
+}

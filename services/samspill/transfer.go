@@ -19,6 +19,7 @@ import (
 	"github.com/samspill/samspill/pkg/date"
 	"github.com/samspill/samspill/pkg/mapdoc"
 	"github.com/samspill/samspill/pkg/mapimport"
+	"github.com/samspill/samspill/pkg/nationalid"
 	"github.com/samspill/samspill/services/command/command"
 	"github.com/samspill/samspill/services/graph/graph"
 )
@@ -254,7 +255,7 @@ func convert(file, kind, label, citizen, municipality string, asOf date.Date, re
 		return nil, err
 	}
 	defer f.Close()
-	id := uuid.NewString()
+	id := nationalid.Clean(func(int) string { return uuid.NewString() })
 	var doc *mapdoc.Document
 	var rep mapimport.Report
 	if kind == "csv" {

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/google/uuid"
-
 	"github.com/samspill/samspill/pkg/date"
 	"github.com/samspill/samspill/pkg/event"
 	"github.com/samspill/samspill/pkg/eventlog"
@@ -42,7 +40,7 @@ type ImportResult struct {
 // own ids are kept sealed so that an export gives them back.
 func (s *Service) Import(ctx context.Context, principal string, doc *mapdoc.Document, commandID string) (ImportResult, error) {
 	if commandID == "" {
-		commandID = uuid.NewString()
+		commandID = newUUID()
 	}
 	if !event.IsUUID(commandID) {
 		return ImportResult{}, invalid("commandId", "%q is not a lower-case UUID", commandID)
@@ -96,7 +94,7 @@ func (s *Service) Import(ctx context.Context, principal string, doc *mapdoc.Docu
 	for i, st := range plan {
 		d := &decider{today: today, valid: st.cmd.meta().ValidTime, m: scratch, key: key,
 			newID: func(field string) string {
-				return uuid.NewSHA1(uuid.MustParse(commandID), fmt.Appendf(nil, "%d/%s", i, field)).String()
+				return derivedID(commandID, fmt.Sprintf("%d/%s", i, field))
 			},
 			entry: s.cachedEntry}
 		data, derr := st.cmd.(decision).decide(d)
@@ -152,10 +150,9 @@ func importDirectoryRefs(doc *mapdoc.Document) []string {
 // assessments, the coordinator's assignment, reviews, participation and
 // consent, and last what ended.
 func importPlan(doc *mapdoc.Document, commandID string) ([]importStep, []string, *Error) {
-	ns := uuid.MustParse(commandID)
 	ids := map[string]string{} // document id → machine id
 	machine := func(kind, local string) string {
-		id := uuid.NewSHA1(ns, []byte(kind+"/"+local)).String()
+		id := derivedID(commandID, kind+"/"+local)
 		ids[kind+"/"+local] = id
 		return id
 	}

@@ -10,8 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/samspill/samspill/pkg/date"
 	"github.com/samspill/samspill/pkg/event"
 	"github.com/samspill/samspill/pkg/eventlog"
@@ -232,7 +230,7 @@ func target(c Command) (event.Aggregate, *Error) {
 		agg, field = event.DirectoryAggregate(c.EntryID), "entryId"
 	case *OpenMap:
 		if c.MapID == "" {
-			c.MapID = uuid.NewSHA1(uuid.MustParse(c.CommandID), []byte("mapId")).String()
+			c.MapID = derivedID(c.CommandID, "mapId")
 		}
 		agg = event.MapAggregate(c.MapID)
 	default:
@@ -277,7 +275,7 @@ func directoryRefs(c Command) []string {
 func (s *Service) Execute(ctx context.Context, principal string, c Command) (Result, error) {
 	m := c.meta()
 	if m.CommandID == "" {
-		m.CommandID = uuid.NewString()
+		m.CommandID = newUUID()
 	} else if !event.IsUUID(m.CommandID) {
 		return Result{}, invalid("commandId", "%q is not a lower-case UUID", m.CommandID)
 	}
@@ -337,7 +335,7 @@ func (s *Service) attempt(ctx context.Context, principal string, c Command, agg 
 	today := date.Of(now.In(s.cfg.Location))
 	d := &decider{today: today, valid: m.ValidTime,
 		newID: func(field string) string {
-			return uuid.NewSHA1(uuid.MustParse(m.CommandID), []byte(field)).String()
+			return derivedID(m.CommandID, field)
 		},
 		entry: s.cachedEntry}
 	if d.valid.IsZero() {
