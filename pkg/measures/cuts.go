@@ -1,27 +1,44 @@
 package measures
 
+// search is the depth-first search tree behind [net.cuts]: what
+// [net.separations] needs to tell what each cut separates.
+type search struct {
+	points  []int    // articulation points, by position
+	bridges [][2]int // {parent, child} of the search tree
+	disc    []int    // discovery time (from 1)
+	low     []int    // lowest discovery time reachable by one back edge
+	parent  []int    // -1 for a root
+	root    []int    // the root of each vertex's tree (its component)
+	post    []int    // vertices in post-order
+}
+
 // cuts returns the articulation points (cut vertices) and bridges of the
 // undirected view of the graph, by Hopcroft & Tarjan's depth-first search
 // (iterative, so deep graphs cannot exhaust the stack). A bridge is
 // returned as {parent, child} of the search tree; Compute sorts both
 // lists by id.
-func (d *net) cuts() (points []int, bridges [][2]int) {
+func (d *net) cuts() search {
 	n := len(d.adj)
 	var (
 		disc   = make([]int, n) // discovery time, 0 = not yet visited
 		low    = make([]int, n)
 		parent = make([]int, n)
+		root   = make([]int, n)
+		post   = make([]int, 0, n)
 		next   = make([]int, n) // next neighbour of v to look at
 		isCut  = make([]bool, n)
 		stack  []int
 		clock  int
+
+		points  []int
+		bridges [][2]int
 	)
 	for r := range n {
 		if disc[r] != 0 {
 			continue
 		}
 		clock++
-		disc[r], low[r], parent[r] = clock, clock, -1
+		disc[r], low[r], parent[r], root[r] = clock, clock, -1, r
 		stack = append(stack[:0], r)
 		rootChildren := 0
 		for len(stack) > 0 {
@@ -32,7 +49,7 @@ func (d *net) cuts() (points []int, bridges [][2]int) {
 				switch {
 				case disc[w] == 0:
 					clock++
-					disc[w], low[w], parent[w] = clock, clock, v
+					disc[w], low[w], parent[w], root[w] = clock, clock, v, r
 					stack = append(stack, w)
 					if v == r {
 						rootChildren++
@@ -43,6 +60,7 @@ func (d *net) cuts() (points []int, bridges [][2]int) {
 				continue
 			}
 			stack = stack[:len(stack)-1]
+			post = append(post, v)
 			p := parent[v]
 			if p < 0 {
 				continue
@@ -64,5 +82,5 @@ func (d *net) cuts() (points []int, bridges [][2]int) {
 			points = append(points, v)
 		}
 	}
-	return points, bridges
+	return search{points: points, bridges: bridges, disc: disc, low: low, parent: parent, root: root, post: post}
 }

@@ -50,7 +50,10 @@
 //     same per group (gap rule S2).
 //   - Components (weakly connected when directed), articulation points and
 //     bridges of the undirected view, sorted by id; each bridge's pair is
-//     sorted too.
+//     sorted too. [ComputeWith] can add, for each cut, the pairs of groups
+//     it is the only connection between ([Separation]; gap rule S4), and
+//     leave out betweenness and the structural-hole measures where they
+//     are not needed.
 //
 // Floating-point results are rounded to 12 significant digits. gonum's
 // betweenness visits nodes in map order, so the last bits of its sums vary

@@ -88,7 +88,8 @@ func (d *net) groupCounts() (ext, in []int) {
 // members of g to other groups). It is −1 for a group whose ties all stay
 // inside it and 1 for a group with external ties only. A group whose members
 // have no such ties has no index and is absent from the map. PerGroupEI
-// returns nil when n is invalid (see [Network.Validate]).
+// returns nil when n is invalid (see [Network.Validate]). [Compute] gives
+// the same in NetworkMeasures.EIByGroup.
 //
 // Gap rule S2 (sector silo) compares it with [PerGroupEIExpected].
 func PerGroupEI(n Network) map[string]float64 {
@@ -96,6 +97,10 @@ func PerGroupEI(n Network) map[string]float64 {
 	if err != nil {
 		return nil
 	}
+	return d.groupEI()
+}
+
+func (d *net) groupEI() map[string]float64 {
 	ext, in := d.groupCounts()
 	out := make(map[string]float64, len(d.groups))
 	for g, name := range d.groups {
@@ -115,25 +120,26 @@ func PerGroupEI(n Network) map[string]float64 {
 // A group with no possible ties (the only node of the network) is absent.
 // It returns nil when n is invalid.
 func PerGroupEIExpected(n Network) map[string]float64 {
-	idx, err := index(n)
-	if err != nil || idx == nil {
+	d, err := build(n)
+	if err != nil {
 		return nil
 	}
-	size := make(map[string]int)
-	for _, nd := range n.Nodes {
-		size[nd.Group]++
-	}
-	N := float64(len(n.Nodes))
+	return d.groupEIExpected()
+}
+
+func (d *net) groupEIExpected() map[string]float64 {
+	size := d.groupSizes()
+	N := float64(len(d.ids))
 	out := make(map[string]float64, len(size))
-	for name, k := range size {
+	for g, k := range size {
 		ng := float64(k)
 		x := ng * (N - ng)
 		w := ng * (ng - 1)
-		if !n.Directed {
+		if !d.directed {
 			w /= 2
 		}
 		if x+w > 0 {
-			out[name] = stable((x - w) / (x + w))
+			out[d.groups[g]] = stable((x - w) / (x + w))
 		}
 	}
 	return out

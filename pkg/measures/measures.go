@@ -84,6 +84,13 @@ type NetworkMeasures struct {
 	Components                int         `json:"components"`
 	ArticulationPoints        []string    `json:"articulationPoints"`
 	Bridges                   [][2]string `json:"bridges"`
+	// EIByGroup is each group's E-I index (see [PerGroupEI]) and
+	// EIExpectedByGroup its value under random mixing
+	// ([PerGroupEIExpected]), by group (sector).
+	EIByGroup         map[string]float64 `json:"eiBySector,omitempty"`
+	EIExpectedByGroup map[string]float64 `json:"eiExpectedBySector,omitempty"`
+	// Separations is filled by [ComputeWith] with Options.Separations.
+	Separations []Separation `json:"separations,omitempty"`
 }
 
 // Validate reports whether n can be measured: every node has a non-empty,
@@ -215,13 +222,30 @@ func (d *net) arc(u, v int64) bool {
 	return d.ug.HasEdgeBetween(u, v)
 }
 
+// Options selects measures that [ComputeWith] may leave out or add. The
+// zero Options computes what [Compute] does.
+type Options struct {
+	// SkipBetweenness leaves betweenness and betweenness centralisation
+	// at 0. Exact betweenness takes O(nm) time; the system-wide gap rules
+	// do not need it.
+	SkipBetweenness bool
+	// SkipStructuralHoles leaves constraint and effective size at 0.
+	SkipStructuralHoles bool
+	// Separations fills NetworkMeasures.Separations: which groups each
+	// articulation point and bridge is the only connection between.
+	Separations bool
+}
+
 // Compute measures the network n. It builds one gonum graph and computes
 // every measure on it. It returns an error wrapping [ErrEmptyID],
 // [ErrDuplicateNode] or [ErrUnknownNode] when n is invalid.
 //
 // Exact betweenness takes O(nm) time for n actors and m ties; see the
 // package documentation for where to use it.
-func Compute(n Network) (Result, error) {
+func Compute(n Network) (Result, error) { return ComputeWith(n, Options{}) }
+
+// ComputeWith is [Compute] with the measures o selects, on one graph.
+func ComputeWith(n Network, o Options) (Result, error) {
 	d, err := build(n)
 	if err != nil {
 		return Result{}, fmt.Errorf("measures: %w", err)
@@ -233,10 +257,11 @@ func Compute(n Network) (Result, error) {
 
 	// gonum's Brandes betweenness sums over ordered pairs (s, t), also on
 	// undirected graphs: for those it is twice the unordered pair count.
-	bc := network.Betweenness(d.g)
 	raw := make([]float64, nn) // ordered-pair sums
-	for id, b := range bc {
-		raw[id] = b
+	if !o.SkipBetweenness {
+		for id, b := range network.Betweenness(d.g) {
+			raw[id] = b
+		}
 	}
 	// networkx normalises by 1/((n-1)(n-2)) for both directed and
 	// undirected graphs (the ordered-pair sum of an undirected graph over
@@ -247,7 +272,10 @@ func Compute(n Network) (Result, error) {
 		normBetween = 1 / ((N - 1) * (N - 2))
 	}
 
-	constraint, effSize := d.structuralHoles()
+	constraint, effSize := make([]float64, nn), make([]float64, nn)
+	if !o.SkipStructuralHoles {
+		constraint, effSize = d.structuralHoles()
+	}
 	brokerage := d.brokerage()
 
 	res := Result{Actors: make(map[string]ActorMeasures, nn)}
@@ -290,9 +318,14 @@ func Compute(n Network) (Result, error) {
 
 	nm.EIIndex, nm.EIExpected = d.eiIndex()
 	nm.EIIndex, nm.EIExpected = stable(nm.EIIndex), stable(nm.EIExpected)
+	nm.EIByGroup, nm.EIExpectedByGroup = d.groupEI(), d.groupEIExpected()
 
 	nm.Components = len(topo.ConnectedComponents(d.und))
-	cuts, bridges := d.cuts()
+	search := d.cuts()
+	cuts, bridges := search.points, search.bridges
+	if o.Separations {
+		nm.Separations = d.separations(search)
+	}
 	nm.ArticulationPoints = make([]string, 0, len(cuts))
 	for _, v := range cuts {
 		nm.ArticulationPoints = append(nm.ArticulationPoints, d.ids[v])
