@@ -78,23 +78,36 @@ func GapID(mapID, rule string, actors []string) string {
 // of [Config.Validate] for an invalid configuration. The document is only
 // read.
 func Citizen(doc *mapdoc.Document, cfg Config) ([]Gap, error) {
-	switch {
-	case doc == nil:
-		return nil, fmt.Errorf("%w: no document", ErrNotCitizenMap)
-	case doc.Focus.Kind != stakeholder.FocusCitizen:
-		return nil, fmt.Errorf("%w: the focus is %q", ErrNotCitizenMap, doc.Focus.Kind)
-	case doc.Citizen() == nil:
-		return nil, fmt.Errorf("%w: no actor of sector citizen", ErrNotCitizenMap)
-	case doc.AsOf.IsZero():
-		return nil, fmt.Errorf("%w: no asOf date", ErrNotCitizenMap)
+	if err := checkCitizen(doc); err != nil {
+		return nil, err
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	e := newEvaluator(doc, cfg)
+	return newEvaluator(doc, cfg).run(), nil
+}
+
+// checkCitizen returns the error [Citizen] gives for a document it cannot
+// evaluate.
+func checkCitizen(doc *mapdoc.Document) error {
+	switch {
+	case doc == nil:
+		return fmt.Errorf("%w: no document", ErrNotCitizenMap)
+	case doc.Focus.Kind != stakeholder.FocusCitizen:
+		return fmt.Errorf("%w: the focus is %q", ErrNotCitizenMap, doc.Focus.Kind)
+	case doc.Citizen() == nil:
+		return fmt.Errorf("%w: no actor of sector citizen", ErrNotCitizenMap)
+	case doc.AsOf.IsZero():
+		return fmt.Errorf("%w: no asOf date", ErrNotCitizenMap)
+	}
+	return nil
+}
+
+// run evaluates the enabled rules once and returns the gaps sorted.
+func (e *evaluator) run() []Gap {
 	checks := [ruleCount]func(){e.p1, e.p2, e.p3, e.p4, e.p5, e.p6, e.p7, e.p8, e.p9, e.p10, e.p11, e.p12, e.p13, e.p14}
 	for i, check := range checks {
-		if cfg.enabled(e.rules[i].ID) {
+		if e.cfg.enabled(e.rules[i].ID) {
 			check()
 		}
 	}
@@ -107,7 +120,7 @@ func Citizen(doc *mapdoc.Document, cfg Config) ([]Gap, error) {
 	if e.out == nil {
 		e.out = []Gap{}
 	}
-	return e.out, nil
+	return e.out
 }
 
 // evaluator holds what every rule needs of one document at one date.
