@@ -50,24 +50,13 @@ func groupText(g stakeholder.Group) Text {
 // per-group E-I and separations; no betweenness, which the rules do not
 // use and which grows as n·m.
 func (s *system) measure() {
-	n := measures.Network{Nodes: make([]measures.Node, 0, len(s.orgs))}
-	for _, id := range s.orgs {
-		if s.graphed(id) {
-			n.Nodes = append(n.Nodes, measures.Node{ID: id, Group: string(s.sector(id).Group())})
-		}
-	}
-	for _, p := range s.area.Pairs {
-		if p.Tie && s.graphed(p.A) && s.graphed(p.B) {
-			n.Ties = append(n.Ties, measures.Tie{From: p.A, To: p.B})
-		}
-	}
 	// The network is built from the area's own ids, so it is valid.
-	s.m, _ = measures.ComputeWith(n, measures.Options{SkipBetweenness: true, SkipStructuralHoles: true, Separations: true})
+	s.m, _ = measures.ComputeWith(s.area.Network(), measures.Options{SkipBetweenness: true, SkipStructuralHoles: true, Separations: true})
 }
 
 // graphed reports whether an organisation is a vertex of the organisation
-// graph: every one but the coordinating and governing bodies.
-func (s *system) graphed(id string) bool { return s.sector(id).Group() != stakeholder.GroupSystem }
+// graph.
+func (s *system) graphed(id string) bool { return graphed(s.sector(id)) }
 
 // cell shows a count of citizens: itself when 0 or at least K, else
 // "fewer than K".

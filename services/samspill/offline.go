@@ -3,15 +3,17 @@ package main
 import (
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
 
+	"github.com/samspill/samspill/pkg/gaps"
 	"github.com/samspill/samspill/pkg/mapdoc"
 	"github.com/samspill/samspill/pkg/measures"
-	"github.com/samspill/samspill/pkg/stakeholder"
 )
 
 // readOffline reads and validates a map document or bundle for the
@@ -36,34 +38,25 @@ func mapNetwork(d *mapdoc.Document, directed bool) measures.Network {
 	return n
 }
 
-// organisationNetwork is a bundle's network of organisations: the
-// directory entries, grouped by sector, tied where the organisation map
-// records an active agreement or an active working relation
-// (collaborates, coordinates, refers, informs) joins their actors on any
-// citizen map.
-func organisationNetwork(b *mapdoc.Bundle, directed bool) measures.Network {
-	n := measures.Network{Directed: directed}
-	for _, e := range b.Directory {
-		n.Nodes = append(n.Nodes, measures.Node{ID: e.ID, Group: string(e.Sector)})
+// organisationNetwork is a bundle's network of organisations, the one the
+// system-wide gap rules measure (gaps.Area.Network: collaboration on at
+// least k citizens' maps or an active agreement, governing bodies left
+// out), with each organisation grouped by its sector as map-document.md
+// asks of metrics.
+func organisationNetwork(b *mapdoc.Bundle) (measures.Network, error) {
+	res, err := gaps.System(b, gaps.DefaultSystemConfig())
+	if err != nil {
+		return measures.Network{}, err
 	}
-	docs := b.Maps
-	if b.OrganisationMap != nil {
-		docs = append([]mapdoc.Document{*b.OrganisationMap}, docs...)
+	n := res.Area.Network()
+	sector := map[string]string{}
+	for _, o := range res.Area.Organisations {
+		sector[o.ID] = string(o.Sector)
 	}
-	for i := range docs {
-		d := &docs[i]
-		for _, r := range d.Relations {
-			if !d.ActiveAt(r, d.AsOf) || !(r.Type == stakeholder.RelAgreement || r.Type.IsWorkingTie()) {
-				continue
-			}
-			from, to := d.Actor(r.From), d.Actor(r.To)
-			if from == nil || to == nil || from.Directory == "" || to.Directory == "" || from.Directory == to.Directory {
-				continue
-			}
-			n.Ties = append(n.Ties, measures.Tie{From: from.Directory, To: to.Directory})
-		}
+	for i := range n.Nodes {
+		n.Nodes[i].Group = sector[n.Nodes[i].ID]
 	}
-	return n
+	return n, nil
 }
 
 func cmdMetrics(args []string, stdout, stderr io.Writer) error {
@@ -72,7 +65,7 @@ func cmdMetrics(args []string, stdout, stderr io.Writer) error {
 	format := fs.String("format", "json", "json or csv")
 	directed := fs.Bool("directed", false, "treat relations as directed from `from` to `to`")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: samspill metrics FILE [--format json|csv] [--directed]\n\nPrints the network measures of a map document (its actors at asOf) or of a region\nbundle (its organisations). No server needed. Exit 2 on invalid input.")
+		fmt.Fprintln(stderr, "usage: samspill metrics FILE [--format json|csv] [--directed]\n\nPrints the network measures of a map document (its actors at asOf) or of a region\nbundle (its organisation graph: organisations tied by collaboration on at least 5\ncitizens' maps or an agreement; undirected). No server needed. Exit 2 on invalid input.")
 		fs.PrintDefaults()
 	}
 	file, rest := splitFile(args)
@@ -93,7 +86,15 @@ func cmdMetrics(args []string, stdout, stderr io.Writer) error {
 	if doc != nil {
 		n = mapNetwork(doc, *directed)
 	} else {
-		n = organisationNetwork(bundle, *directed)
+		if *directed {
+			return usageError{"--directed: a bundle's organisation graph is undirected (its ties are shared collaboration and agreements)"}
+		}
+		if n, err = organisationNetwork(bundle); err != nil {
+			if errors.Is(err, gaps.ErrNotCitizenMap) {
+				return usageError{fmt.Sprintf("%s: %v", file, err)}
+			}
+			return fmt.Errorf("metrics: %w", err)
+		}
 	}
 	res, err := measures.Compute(n)
 	if err != nil {
@@ -137,6 +138,12 @@ func writeMetricsCSV(w io.Writer, res measures.Result) error {
 		{"eiExpected", f(nm.EIExpected)}, {"components", i(nm.Components)},
 	} {
 		_ = cw.Write(row[:])
+	}
+	for _, g := range slices.Sorted(maps.Keys(nm.EIByGroup)) {
+		_ = cw.Write([]string{"eiIndex[" + g + "]", f(nm.EIByGroup[g])})
+	}
+	for _, g := range slices.Sorted(maps.Keys(nm.EIExpectedByGroup)) {
+		_ = cw.Write([]string{"eiExpected[" + g + "]", f(nm.EIExpectedByGroup[g])})
 	}
 	for _, a := range nm.ArticulationPoints {
 		_ = cw.Write([]string{"articulationPoint", a})

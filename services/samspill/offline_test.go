@@ -115,3 +115,74 @@ func TestAnalyseOffline(t *testing.T) {
 		}
 	}
 }
+
+const exampleBundle = "../../pkg/mapdoc/testdata/example-bundle.json"
+
+func TestAnalyseBundle(t *testing.T) {
+	analyse := func(args ...string) (map[string]int, int, string) {
+		t.Helper()
+		var out, errOut bytes.Buffer
+		code := run(context.Background(), append([]string{"analyse", exampleBundle, "--format", "json"}, args...), &out, &errOut)
+		if code != exitOK {
+			return nil, code, errOut.String()
+		}
+		var res struct {
+			Gaps []struct {
+				Rule string `json:"rule"`
+				Map  string `json:"map"`
+				ID   string `json:"id"`
+			} `json:"gaps"`
+		}
+		if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+			t.Fatalf("%v\n%s", err, out.String())
+		}
+		rules := map[string]int{}
+		for _, g := range res.Gaps {
+			rules[g.Rule]++
+			if (g.Rule[0] == 'P') != (g.Map != "") || g.ID == "" {
+				t.Errorf("gap %+v: citizen gaps name their map, system gaps do not", g)
+			}
+		}
+		return rules, code, errOut.String()
+	}
+	rules, code, msg := analyse()
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, msg)
+	}
+	// The bundle's one citizen map has the GP and the DPS without a working
+	// tie (P1); its area has no NAV, housing or user organisation and no
+	// tie between primary care and psychiatry (S3 four times).
+	if rules["P1"] != 1 || rules["S3"] != 4 {
+		t.Fatalf("rules %v; want P1 once and S3 four times", rules)
+	}
+
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	rules, code, msg = analyse("--config", write("off.json", `{"Disabled": {"S3": true}, "Citizen": {"WorkingTieDays": 36500, "LongTermDays": 90, "PlanReviewDays": 365, "ColdServesDays": 60, "ColdCoordinatorDays": 30, "ParticipationMin": 3, "ParticipationGraceDays": 180, "TransitionWindowDays": 90, "TransitionReceiverDays": 7}}`))
+	if code != exitOK || rules["S3"] != 0 || rules["P1"] != 0 {
+		t.Fatalf("with S3 off and a century-long working-tie window: exit %d %s, rules %v; want neither S3 nor P1", code, msg, rules)
+	}
+	for _, tc := range []struct {
+		config, msg string
+	}{
+		{`{"K": 3}`, "K is 3"},
+		{`{"Kay": 5}`, `unknown field "Kay"`},
+		{`{"Disabled": {"S11": true}}`, `unknown rules "S11"`},
+		{`{"CollaborationShareMin": 1.5}`, "CollaborationShareMin"},
+		{`[1]`, "cannot unmarshal"},
+	} {
+		_, code, msg := analyse("--config", write("bad.json", tc.config))
+		if code != exitUsage || !strings.Contains(msg, tc.msg) {
+			t.Errorf("--config %s: exit %d %q; want %d naming %q", tc.config, code, msg, exitUsage, tc.msg)
+		}
+	}
+	if _, code, _ := analyse("--config", filepath.Join(dir, "missing.json")); code != exitFailure {
+		t.Errorf("a missing --config file: exit %d, want %d", code, exitFailure)
+	}
+}
