@@ -2,6 +2,7 @@ package gaps
 
 import (
 	"crypto/sha256"
+	"encoding"
 	"encoding/hex"
 	"fmt"
 	"slices"
@@ -61,10 +62,32 @@ func (g Gap) Output(lang string) OutputGap {
 // so the same finding keeps its id from one evaluation to the next, and a
 // gap closes and opens under the same id.
 func GapID(mapID, rule string, actors []string) string {
+	return newIDPrefix(mapID).id(rule, actors)
+}
+
+// idPrefix is the SHA-256 state after a map id (or a system scope, which
+// may list hundreds of municipalities), hashed once for many gap ids.
+type idPrefix struct{ state []byte }
+
+func newIDPrefix(mapID string) idPrefix {
+	h := sha256.New()
+	h.Write([]byte(mapID + "\n"))
+	state, err := h.(encoding.BinaryMarshaler).MarshalBinary()
+	if err != nil {
+		panic(fmt.Sprintf("gaps: sha256 state: %v", err)) // cannot happen: crypto/sha256 implements it
+	}
+	return idPrefix{state}
+}
+
+// id is GapID of the prefix's map id.
+func (p idPrefix) id(rule string, actors []string) string {
+	h := sha256.New()
+	if err := h.(encoding.BinaryUnmarshaler).UnmarshalBinary(p.state); err != nil {
+		panic(fmt.Sprintf("gaps: sha256 state: %v", err))
+	}
 	sorted := slices.Clone(actors)
 	slices.Sort(sorted)
-	h := sha256.New()
-	h.Write([]byte(mapID + "\n" + rule + "\n"))
+	h.Write([]byte(rule + "\n"))
 	for _, a := range sorted {
 		h.Write([]byte(a + "\n"))
 	}
@@ -137,6 +160,9 @@ type evaluator struct {
 	a      []string          // A(C), sorted
 	inLT   map[string]bool   // LT(C)
 	lt     []string          // LT(C), sorted
+
+	tied        map[[2]string]bool  // working ties by sorted pair (see index)
+	memberships map[string][]string // forums by actor (see index)
 
 	planForum  string // the plan's forum, "" when none
 	planActive bool
@@ -255,18 +281,32 @@ func (e *evaluator) inActivePlan(x string) bool {
 // forums returns the forums x is an active member of; the plan's forum
 // counts only while the plan is active.
 func (e *evaluator) forums(x string) []string {
-	var fs []string
+	e.index()
+	return e.memberships[x]
+}
+
+// index builds, once, the working ties by pair and the forum memberships
+// by actor, so that working is a lookup rather than a scan of every
+// relation (P1 asks it of every pair of services).
+func (e *evaluator) index() {
+	if e.tied != nil {
+		return
+	}
+	e.tied = map[[2]string]bool{}
+	e.memberships = map[string][]string{}
 	for _, r := range e.active {
-		if r.Type != stakeholder.RelMemberOf || r.From != x {
+		if r.Type.IsWorkingTie() && e.days(e.doc.LastContact(r)) <= e.cfg.WorkingTieDays {
+			e.tied[sortedPair(r.From, r.To)] = true
+		}
+		if r.Type != stakeholder.RelMemberOf {
 			continue
 		}
 		f := e.actor[r.To]
 		if f == nil || f.Kind != stakeholder.KindForum || (r.To == e.planForum && !e.planActive) {
 			continue
 		}
-		fs = append(fs, r.To)
+		e.memberships[r.From] = append(e.memberships[r.From], r.To)
 	}
-	return fs
 }
 
 // working reports whether u and v have a working tie: an active
@@ -274,13 +314,12 @@ func (e *evaluator) forums(x string) []string {
 // last contact is at most WorkingTieDays old, or active membership of one
 // forum.
 func (e *evaluator) working(u, v string) bool {
-	for _, r := range e.active {
-		if joins(r, u, v) && r.Type.IsWorkingTie() && e.days(e.doc.LastContact(r)) <= e.cfg.WorkingTieDays {
-			return true
-		}
+	e.index()
+	if e.tied[sortedPair(u, v)] {
+		return true
 	}
-	fv := e.forums(v)
-	for _, f := range e.forums(u) {
+	fv := e.memberships[v]
+	for _, f := range e.memberships[u] {
 		if slices.Contains(fv, f) {
 			return true
 		}
@@ -768,9 +807,10 @@ func (e *evaluator) p13() {
 	}
 	g := e.professional()
 	whole := g.components("")
+	cuts := g.cutVertices()
 	for _, w := range g.nodes {
-		if len(g.adj[w]) < 2 {
-			continue // a vertex with fewer than two ties separates nothing
+		if !cuts[w] {
+			continue // removing it disconnects nothing
 		}
 		without := g.components(w)
 		var pairs [][]string

@@ -1,6 +1,10 @@
 package gaps
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/samspill/samspill/pkg/measures"
+)
 
 // graph is a small undirected, unweighted graph on actor ids: several
 // relations between one pair are one tie. Neighbour lists are sorted, so
@@ -119,4 +123,24 @@ func (g *graph) burt(ego string) (effectiveSize, constraint float64) {
 		constraint += s * s
 	}
 	return effectiveSize, constraint
+}
+
+// cutVertices returns the articulation points of the graph (see
+// measures.ArticulationPoints).
+func (g *graph) cutVertices() map[string]bool {
+	n := measures.Network{Nodes: make([]measures.Node, len(g.nodes))}
+	for i, v := range g.nodes {
+		n.Nodes[i].ID = v
+		for _, w := range g.adj[v] {
+			if v < w {
+				n.Ties = append(n.Ties, measures.Tie{From: v, To: w})
+			}
+		}
+	}
+	points, _ := measures.ArticulationPoints(n) // valid: built from the graph's own nodes
+	cut := make(map[string]bool, len(points))
+	for _, p := range points {
+		cut[p] = true
+	}
+	return cut
 }

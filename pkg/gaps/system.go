@@ -3,8 +3,10 @@ package gaps
 import (
 	"cmp"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/samspill/samspill/pkg/date"
 	"github.com/samspill/samspill/pkg/mapdoc"
@@ -147,6 +149,7 @@ type system struct {
 	orgs    []string                // the area's organisations, sorted
 	index   map[string]int          // position in orgs
 	area    Area
+	ids     idPrefix // GapID of area.Scope
 
 	caseload  map[string]int
 	shared    map[[2]string]int
@@ -215,6 +218,7 @@ func newSystem(b *mapdoc.Bundle, cfg SystemConfig) *system {
 	}
 	s.area.Municipalities = sortedKeys(munis)
 	s.area.Scope = "system/" + strings.Join(s.area.Municipalities, "+")
+	s.ids = newIDPrefix(s.area.Scope)
 	s.area.K = cfg.K
 	s.orgs = sortedKeys(inArea)
 	s.index = make(map[string]int, len(s.orgs))
@@ -225,14 +229,32 @@ func newSystem(b *mapdoc.Bundle, cfg SystemConfig) *system {
 }
 
 // aggregate reads every map once.
+//
+// The citizen maps are evaluated in chunks, each chunk's maps in parallel
+// on every processor (they share nothing), then counted in bundle order,
+// so the result does not depend on the schedule.
 func (s *system) aggregate() {
-	for i := range s.b.Maps {
-		doc := &s.b.Maps[i]
-		e := newEvaluator(doc, s.cfg.Citizen)
-		found := e.run()
-		s.citizen = append(s.citizen, MapGaps{Map: doc.ID, Gaps: found})
-		s.area.CitizenMaps++
-		s.countMap(e, found)
+	const chunk = 256
+	workers := runtime.GOMAXPROCS(0)
+	evals := make([]*evaluator, chunk)
+	found := make([][]Gap, chunk)
+	for start := 0; start < len(s.b.Maps); start += chunk {
+		n := min(chunk, len(s.b.Maps)-start)
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Go(func() {
+				for i := w; i < n; i += workers {
+					evals[i] = newEvaluator(&s.b.Maps[start+i], s.cfg.Citizen)
+					found[i] = evals[i].run()
+				}
+			})
+		}
+		wg.Wait()
+		for i := range n {
+			s.citizen = append(s.citizen, MapGaps{Map: s.b.Maps[start+i].ID, Gaps: found[i]})
+			s.area.CitizenMaps++
+			s.countMap(evals[i], found[i])
+		}
 	}
 	if om := s.b.OrganisationMap; om != nil {
 		s.organisationMap(om)
@@ -490,7 +512,7 @@ func (s *system) add(id string, actors, keys []string, explanation Text, details
 	if keys == nil {
 		keys = actors
 	}
-	s.out = append(s.out, Gap{ID: GapID(s.area.Scope, id, keys), Rule: id, Actors: actors, Severity: r.Severity,
+	s.out = append(s.out, Gap{ID: s.ids.id(id, keys), Rule: id, Actors: actors, Severity: r.Severity,
 		Explanation: explanation, Next: r.Next, Source: r.Source, Details: details})
 }
 

@@ -2,6 +2,7 @@ package measures
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 )
 
@@ -140,4 +141,22 @@ func (d *net) separations(s search) []Separation {
 
 func comparePairs(a, b [2]string) int {
 	return cmp.Or(cmp.Compare(a[0], b[0]), cmp.Compare(a[1], b[1]))
+}
+
+// ArticulationPoints returns the articulation points of n's undirected
+// view, sorted: the nodes whose removal leaves more components. It does
+// only the depth-first search of [Compute], for callers that need no
+// other measure. The error is that of [Network.Validate].
+func ArticulationPoints(n Network) ([]string, error) {
+	d, err := build(n)
+	if err != nil {
+		return nil, fmt.Errorf("measures: %w", err)
+	}
+	s := d.cuts()
+	out := make([]string, 0, len(s.points))
+	for _, v := range s.points {
+		out = append(out, d.ids[v])
+	}
+	slices.Sort(out)
+	return out, nil
 }
