@@ -3,12 +3,15 @@ package main
 import (
 	"context"
 	"io"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/samspill/samspill/pkg/date"
+	"github.com/samspill/samspill/pkg/gaps"
 	"github.com/samspill/samspill/pkg/jsserver"
 	"github.com/samspill/samspill/pkg/jsserver/jsservertest"
+	"github.com/samspill/samspill/pkg/mapdoc"
 	"github.com/samspill/samspill/pkg/seal"
 	"github.com/samspill/samspill/services/command/command"
 	"github.com/samspill/samspill/services/graph/graph"
@@ -74,4 +77,49 @@ func BenchmarkDemoRegionQueries(b *testing.B) {
 			}
 		}
 	})
+
+	// Analysis: the P-rules on every demo citizen map (one evaluation per
+	// iteration, p50 and p99 over all of them), and System (P-rules on
+	// every map, S1–S10 on the organisations) on each municipality.
+	bundles := map[string]*mapdoc.Bundle{}
+	var maps []*mapdoc.Document
+	for _, m := range []string{"3201", "3203", "3301"} {
+		bd, err := g.Service.Bundle(ctx, graph.BundleQuery{Municipality: m})
+		if err != nil {
+			b.Fatal(err)
+		}
+		bundles[m] = bd
+		for i := range bd.Maps {
+			maps = append(maps, &bd.Maps[i])
+		}
+	}
+	b.Run("analyse-map", func(b *testing.B) {
+		cfg := gaps.DefaultConfig()
+		times := make([]time.Duration, 0, b.N)
+		for i := range b.N {
+			start := time.Now()
+			if _, err := gaps.Citizen(maps[i%len(maps)], cfg); err != nil {
+				b.Fatal(err)
+			}
+			times = append(times, time.Since(start))
+		}
+		slices.Sort(times)
+		b.ReportMetric(float64(times[len(times)/2].Nanoseconds()), "p50-ns")
+		b.ReportMetric(float64(times[len(times)*99/100].Nanoseconds()), "p99-ns")
+	})
+	for _, m := range []string{"3203", "region"} {
+		b.Run("analyse-system-"+m, func(b *testing.B) {
+			cfg := gaps.DefaultSystemConfig()
+			for range b.N {
+				for code, bd := range bundles {
+					if m != "region" && code != m {
+						continue
+					}
+					if _, err := gaps.System(bd, cfg); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+	}
 }
