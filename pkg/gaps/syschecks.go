@@ -413,13 +413,21 @@ func (s *system) s10() {
 		if ba > ab {
 			from, to, there, back = p.B, p.A, ba, ab
 		}
-		details := map[string]any{"from": from, "to": to, "reciprocity": recip}
+		details := map[string]any{"from": from, "to": to}
 		s.putCell(details, "flowsThere", there)
 		s.putCell(details, "flowsBack", back)
+		// With a count suppressed, the reciprocity would give it away
+		// (2·4/19 = 0.42 with 15 there): say only that it is below.
+		recipText := fragf("%s, below %s", "%s, under %s", number(recip), number(s.cfg.ReciprocityMin))
+		if there < s.cfg.K || (back > 0 && back < s.cfg.K) {
+			recipText = fragf("below %s", "under %s", number(s.cfg.ReciprocityMin))
+		} else {
+			details["reciprocity"] = recip
+		}
 		s.add("S10", []string{p.A, p.B}, nil, textf(
-			"Referrals and information go from %s to %s on %s citizens' maps, and back on %s: reciprocity %s, below %s.",
-			"Henvisninger og informasjon går fra %s til %s på %s innbyggeres kart, og tilbake på %s: gjensidighet %s, under %s.",
-			s.orgText(from), s.orgText(to), s.cell(there), s.cell(back), number(recip), number(s.cfg.ReciprocityMin)), details)
+			"Referrals and information go from %s to %s on %s citizens' maps, and back on %s: reciprocity %s.",
+			"Henvisninger og informasjon går fra %s til %s på %s innbyggeres kart, og tilbake på %s: gjensidighet %s.",
+			s.orgText(from), s.orgText(to), s.cell(there), s.cell(back), recipText), details)
 	}
 }
 

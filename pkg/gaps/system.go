@@ -61,16 +61,22 @@ type AreaPair struct {
 	B string `json:"b"`
 	// Shared is how many citizen maps have both among the person's
 	// services; Collaborating in how many of those they have a working
-	// tie. Both 0 when Suppressed.
-	Shared        int  `json:"shared,omitempty"`
-	Collaborating int  `json:"collaborating,omitempty"`
-	Suppressed    bool `json:"suppressed,omitempty"`
+	// tie. Both 0 when Suppressed (fewer than K shared); Collaborating
+	// alone is 0 when CollaboratingSuppressed (1 to K−1 of them).
+	Shared                  int  `json:"shared,omitempty"`
+	Collaborating           int  `json:"collaborating,omitempty"`
+	Suppressed              bool `json:"suppressed,omitempty"`
+	CollaboratingSuppressed bool `json:"collaboratingSuppressed,omitempty"`
 	// FlowsAB and FlowsBA count the citizen maps with an active refers or
 	// informs relation from an actor of A to one of B, and back. Both 0
-	// when FlowsSuppressed (fewer than K maps with a flow either way).
-	FlowsAB         int  `json:"flowsAB,omitempty"`
-	FlowsBA         int  `json:"flowsBA,omitempty"`
-	FlowsSuppressed bool `json:"flowsSuppressed,omitempty"`
+	// when FlowsSuppressed (fewer than K maps with a flow either way);
+	// one of them 0 when FlowsABSuppressed or FlowsBASuppressed (1 to K−1
+	// maps with a flow that way).
+	FlowsAB           int  `json:"flowsAB,omitempty"`
+	FlowsBA           int  `json:"flowsBA,omitempty"`
+	FlowsSuppressed   bool `json:"flowsSuppressed,omitempty"`
+	FlowsABSuppressed bool `json:"flowsABSuppressed,omitempty"`
+	FlowsBASuppressed bool `json:"flowsBASuppressed,omitempty"`
 	// Agreement is true when an active agreement relation joins them on
 	// the organisation map; AgreementEnded is the latest end of an ended
 	// one when there is no active one.
@@ -394,6 +400,16 @@ func (s *system) organisationMap(d *mapdoc.Document) {
 	}
 }
 
+// show returns a count of citizens' maps as the area shows it: n, or 0
+// and true (counted as a suppressed cell) when it is 1 to K−1.
+func (s *system) show(n int) (int, bool) {
+	if n > 0 && n < s.cfg.K {
+		s.area.SuppressedCells++
+		return 0, true
+	}
+	return n, false
+}
+
 // pair returns the pair record of p, creating it.
 func (s *system) pair(p [2]string) *AreaPair {
 	ap := s.pairs[p]
@@ -410,7 +426,8 @@ func (s *system) evaluate() {
 	for p, n := range s.shared {
 		ap := s.pair(p)
 		if n >= k {
-			ap.Shared, ap.Collaborating = n, s.collab[p]
+			ap.Shared = n
+			ap.Collaborating, ap.CollaboratingSuppressed = s.show(s.collab[p])
 			ap.Tie = s.collab[p] >= s.cfg.TieCitizens
 		} else {
 			ap.Suppressed = true
@@ -420,7 +437,8 @@ func (s *system) evaluate() {
 	for p, n := range s.flowMaps {
 		ap := s.pair(p)
 		if n >= k {
-			ap.FlowsAB, ap.FlowsBA = s.flows[[2]string{p[0], p[1]}], s.flows[[2]string{p[1], p[0]}]
+			ap.FlowsAB, ap.FlowsABSuppressed = s.show(s.flows[[2]string{p[0], p[1]}])
+			ap.FlowsBA, ap.FlowsBASuppressed = s.show(s.flows[[2]string{p[1], p[0]}])
 		} else {
 			ap.FlowsSuppressed = true
 			s.area.SuppressedCells++
