@@ -141,7 +141,10 @@ func (s *system) s2() {
 		orgs := byGroup[g]
 		ei, ok := s.m.Network.EIByGroup[string(g)]
 		exp := s.m.Network.EIExpectedByGroup[string(g)]
-		if len(orgs) < s.cfg.SectorMinOrganisations || !ok || ei >= exp-s.cfg.EIMargin {
+		// E-I indices are rationals rounded to 12 digits: compare with a
+		// tolerance, so that exactly the margin (0.30 against 0.40) does
+		// not fire on the rounding of 0.40 − 0.10.
+		if len(orgs) < s.cfg.SectorMinOrganisations || !ok || exp-ei <= s.cfg.EIMargin+1e-9 {
 			continue
 		}
 		s.add("S2", orgs, []string{"group:" + string(g)}, textf(
