@@ -51,7 +51,9 @@ type AreaOrganisation struct {
 	// Forums counts the system-level forums of the organisation map it is
 	// an active member of.
 	Forums int `json:"forums"`
-	// Ties is its degree in the organisation graph.
+	// Ties is its degree in the organisation graph: 0 for the
+	// coordinating and governing bodies, which are left out of it, and
+	// ties with them are not counted.
 	Ties int `json:"ties"`
 }
 
@@ -83,7 +85,9 @@ type AreaPair struct {
 	Agreement      bool      `json:"agreement,omitempty"`
 	AgreementEnded date.Date `json:"agreementEnded,omitzero"`
 	// Tie is true when the pair is tied in the organisation graph:
-	// collaboration on at least TieCitizens maps, or an agreement.
+	// collaboration on at least TieCitizens maps, or an agreement. A pair
+	// with a coordinating or governing body may meet that, but the body
+	// is no vertex of the graph (see [Area.Network]).
 	Tie bool `json:"tie,omitempty"`
 }
 
@@ -464,7 +468,7 @@ func (s *system) evaluate() {
 
 	ties := map[string]int{}
 	for _, p := range s.area.Pairs {
-		if p.Tie {
+		if p.Tie && s.graphed(p.A) && s.graphed(p.B) {
 			ties[p.A]++
 			ties[p.B]++
 		}
