@@ -130,7 +130,9 @@ func DefaultSystemConfig() SystemConfig {
 func (c SystemConfig) Validate() error {
 	var problems []string
 	if err := c.Citizen.Validate(); err != nil {
-		problems = append(problems, strings.TrimPrefix(err.Error(), ErrInvalidConfig.Error()+": "))
+		for _, p := range strings.Split(strings.TrimPrefix(err.Error(), ErrInvalidConfig.Error()+": "), "; ") {
+			problems = append(problems, "Citizen."+p)
+		}
 	}
 	if c.K < DefaultK {
 		problems = append(problems, fmt.Sprintf("K is %d; the privacy rule needs at least %d", c.K, DefaultK))
