@@ -45,8 +45,8 @@ func SystemRules() []Rule {
 			Next:   Text{"Build ties from the sector to the others: joint training, shared meetings, secondments.", "Bygg forbindelser fra sektoren til de andre: felles opplæring, felles møter, hospitering."},
 			Source: "Krackhardt & Stern 1988 (E-I index), compared with its value under random mixing",
 			Description: Text{
-				"The organisations of a sector (at least 2) have relatively more ties among themselves than to other sectors: the sector's E-I index is below the value expected if ties were formed at random.",
-				"Virksomhetene i en sektor (minst 2) har relativt flere forbindelser seg imellom enn til andre sektorer: sektorens E-I-indeks er lavere enn forventet om forbindelsene var tilfeldige.",
+				"The organisations of a sector group (at least 2) have relatively more ties among themselves than to other groups: the group's E-I index is more than 0.1 below the value expected if ties were formed at random.",
+				"Virksomhetene i en sektorgruppe (minst 2) har relativt flere forbindelser seg imellom enn til andre grupper: gruppens E-I-indeks er mer enn 0,1 lavere enn forventet om forbindelsene var tilfeldige.",
 			},
 		},
 		{
@@ -81,8 +81,8 @@ func SystemRules() []Rule {
 			Next:   Text{"Name boundary spanners: contact persons in the sector who link it to the others.", "Utpek grensekryssere: kontaktpersoner i sektoren som knytter den til de andre."},
 			Source: "Gould & Fernandez 1989 (gatekeeper and representative roles)",
 			Description: Text{
-				"A sector with at least 2 organisations in the area has no gatekeeper or representative brokerage: none of its organisations links the sector to another.",
-				"En sektor med minst 2 virksomheter i området har ingen megling som portvakt eller representant: ingen av virksomhetene knytter sektoren til andre.",
+				"A sector group with at least 2 organisations in the area has no gatekeeper or representative brokerage: none of its organisations links the group to another.",
+				"En sektorgruppe med minst 2 virksomheter i området har ingen megling som portvakt eller representant: ingen av virksomhetene knytter gruppen til andre.",
 			},
 		},
 		{
@@ -99,8 +99,8 @@ func SystemRules() []Rule {
 			Next:   Text{"Make or renew the agreement between the two organisations.", "Inngå eller forny avtalen mellom de to virksomhetene."},
 			Source: "helse- og omsorgstjenesteloven § 6-1 and § 6-2 (agreements between municipality and health trust); Samspill rule",
 			Description: Text{
-				"Two organisations on opposite sides of a required sector pair share at least 5 citizens and have no valid agreement on the area's organisation map (none, or only ended ones).",
-				"To virksomheter på hver sin side av et påkrevd sektorpar deler minst 5 innbyggere og har ingen gyldig avtale i områdets kart (ingen, eller bare avsluttede).",
+				"Two organisations on opposite sides of a required sector pair share at least 5 citizens, and no valid agreement joins the two sides of that pair on the area's organisation map (none, or only ended ones).",
+				"To virksomheter på hver sin side av et påkrevd sektorpar deler minst 5 innbyggere, og ingen gyldig avtale knytter de to sidene av sektorparet sammen i områdets kart (ingen, eller bare avsluttede).",
 			},
 		},
 		{
