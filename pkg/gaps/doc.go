@@ -1,11 +1,15 @@
-// Package gaps finds coordination gaps on a citizen map: the rules P1–P14
-// of domain.md ("Coordination gaps"), evaluated on a map document
-// (package mapdoc) at its asOf date.
+// Package gaps finds coordination gaps: the rules P1–P14 of domain.md
+// ("Coordination gaps") on a citizen map, evaluated on a map document
+// (package mapdoc) at its asOf date, and the system-wide rules S1–S10 on
+// the organisations of a region bundle.
 //
 //	gs, err := gaps.Citizen(doc, gaps.DefaultConfig())
 //	for _, g := range gs {
 //		out = append(out, g.Output("nb")) // {"rule", "actors", "severity", "explanation", "next", "id"}
 //	}
+//
+//	res, err := gaps.System(bundle, gaps.DefaultSystemConfig())
+//	// res.Gaps (S1–S10), res.Citizen (P-gaps per map), res.Area, res.Prevalence
 //
 // A [Gap] names its rule, the document-local ids of the actors it concerns
 // (sorted), a severity, an explanation and a next step in English and
@@ -105,17 +109,55 @@
 // domain.md's defaults and [Config.Validate] checks a changed one (day
 // thresholds 1–36,600, ParticipationMin 1–5, only known rule ids in
 // Disabled). Config.Disabled switches rules off by id. [Citizen] refuses
-// an invalid Config.
+// an invalid Config. The system rules' thresholds are the fields of
+// [SystemConfig]; [SystemConfig.Validate] names every problem (a K below 5
+// is refused) and [System] refuses an invalid SystemConfig.
 //
 // # Severity
 //
 // See [Rules]: high for P2, P3 and P12; medium for P1, P4, P5, P7, P9, P10,
-// P11 and P13; low for P6 and P14; advisory for P8.
+// P11 and P13; low for P6 and P14; advisory for P8. See [SystemRules]: high
+// for S3; medium for S1, S4, S7, S8 and S9; low for S2, S5, S6 and S10.
+//
+// # System-wide rules
+//
+// [System] evaluates the citizen rules on every map of a bundle and the
+// rules S1–S10 ([SystemRules]) on the area the bundle covers, with the
+// thresholds of a [SystemConfig] ([DefaultSystemConfig]; the citizen
+// rules' Config is its Citizen field). It returns a [SystemResult]:
+//
+//   - Area ([Area]): the organisations of the area (the directory entries
+//     of its municipalities and those a map points at) and every pair of
+//     them that shares citizens, has referral or information flows, or an
+//     agreement: shared caseload and collaborating maps (a working tie
+//     between their actors, as the citizen rules define it), flows per
+//     direction, agreements from the organisation map. Two organisations
+//     are tied in the organisation graph ([Area.Network]) when they
+//     collaborate on at least TieCitizens maps or have an active
+//     agreement; coordinating and governing bodies (sector governance)
+//     are left out of the graph, whose groups are sector groups;
+//   - Gaps: S1–S10, sorted by rule, then actors (directory ids);
+//   - Citizen ([MapGaps]): the P-gaps of each citizen map;
+//   - Prevalence ([Prevalence]): the S9 table, per municipality, then per
+//     organisation, each rule P1–P14.
+//
+// Every count of 1 to K−1 citizens' maps (K at least 5) is suppressed
+// wherever it would appear: 0 and a Suppressed flag in the area and the
+// table, "fewer than K" in explanations and a <key>Suppressed detail in
+// gaps. A system gap's id is [GapID] of the area's scope ("system/" and
+// the municipalities joined by "+"), the rule and its keys: its actors,
+// or for S2 and S6 the group, S3 the required pair, S9 the municipality
+// and the rule. docs/gaps.md describes each rule with its thresholds.
+//
+// The organisation graph is measured once with [measures.ComputeWith]
+// without betweenness and Burt's measures: brokerage, O(Σ deg²), and
+// linear passes.
 //
 // # Concurrency
 //
-// Citizen only reads the document and keeps no state between calls; it may
-// be called from several goroutines at once on one document.
+// Citizen and System only read the document or bundle and keep no state
+// between calls; they may be called from several goroutines at once on
+// one document or bundle.
 //
 // The structural-hole measures of P2 are a small private copy; they will
 // be replaced by pkg/measures.
