@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/samspill/samspill/pkg/date"
@@ -1737,4 +1738,22 @@ func TestSystemAreaCounts(t *testing.T) {
 			t.Errorf("seed %d: prevalence\n got %+v\nwant %+v", seed, res.Prevalence, rows)
 		}
 	}
+}
+
+func TestSystemConcurrent(t *testing.T) {
+	b := validBundle(t, randomRegion(3).b)
+	want, err := gaps.System(b, gaps.DefaultSystemConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			got, err := gaps.System(b, gaps.DefaultSystemConfig())
+			if err != nil || !reflect.DeepEqual(got, want) {
+				t.Errorf("concurrent evaluation differs: %v", err)
+			}
+		})
+	}
+	wg.Wait()
 }
