@@ -249,12 +249,12 @@ func lostText(lost [][2]string) Text {
 			t := groupText(stakeholder.Group(o))
 			en, nb = append(en, t.EN), append(nb, t.NB)
 		}
-		return fragf("%s and the other groups (%s)", "%s og de andre gruppene (%s)", groupText(stakeholder.Group(g)),
+		return fragf("%s on one side and the other groups on the other (%s)", "%s på den ene siden og de andre gruppene på den andre (%s)", groupText(stakeholder.Group(g)),
 			Text{joinList(en, "and"), joinList(nb, "og")})
 	}
 	var en, nb []string
 	for _, p := range lost {
-		t := fragf("%s and %s", "%s og %s", groupText(stakeholder.Group(p[0])), groupText(stakeholder.Group(p[1])))
+		t := fragf("%s on one side and %s on the other", "%s på den ene siden og %s på den andre", groupText(stakeholder.Group(p[0])), groupText(stakeholder.Group(p[1])))
 		en, nb = append(en, t.EN), append(nb, t.NB)
 	}
 	return Text{strings.Join(en, "; "), strings.Join(nb, "; ")}

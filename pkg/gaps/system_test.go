@@ -634,8 +634,8 @@ func sysCases() []sysCase {
 			check: func(t *testing.T, gs []gaps.Gap) {
 				g := one(t, gs)
 				wantDetails(t, g, map[string]any{"lost": []string{"nav–primary-care"}})
-				wantText(t, g, "Org dps is the only connection between NAV and the social services and primary care and the municipal health and care services.",
-					"Org dps er eneste forbindelse mellom NAV og sosialtjenesten og primærhelsetjenesten")
+				wantText(t, g, "Org dps is the only connection between NAV and the social services on one side and primary care and the municipal health and care services on the other.",
+					"Org dps er eneste forbindelse mellom NAV og sosialtjenesten på den ene siden og primærhelsetjenesten")
 			},
 			steps: []sysStep{
 				{what: "unrelated: the GP office joins a forum", change: func(r *region) { r.forum("council", "gp") }, want: []string{"S4 dps"}},
