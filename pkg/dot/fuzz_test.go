@@ -1,0 +1,132 @@
+package dot
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"io"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// nasty are strings that have broken DOT writers: quotes, backslashes at
+// the end, escString sequences, entities, keywords, HTML, Nordic letters.
+var nasty = []string{
+	"", " ", "ola", "node", "Graph", "subgraph", "strict", "edge", `"`, `""`, `\`, `\\`, `a\`, `\"`, `"\`,
+	"line\nbreak", "cr\rlf", "\r\n", `\n`, `\N\G\E\T\H\L`, `\l\r`, "&", "&amp;", "&#229;", "&lt;b&gt;", "&foo;",
+	"<", ">", "<b>x</b>", "<<>>", "a--b", "a->b", "{}[];,=:", "/* c */", "// c", "#x", "Ærlig Øystein Åsmund ä ö ü",
+	"fastlege\tGP", "😀 emoji", "\u00a0nbsp", "\u200b", "ÆØÅ&\"\\\n", strings.Repeat("langt navn ", 30),
+}
+
+func FuzzWriteAnyString(f *testing.F) {
+	for _, s := range nasty {
+		f.Add(s)
+	}
+	f.Add("\x00")
+	f.Add("\xff")
+	f.Fuzz(func(t *testing.T, s string) {
+		g := New(Directed, s)
+		g.Node(s, Str("label", s), Str("tooltip", s))
+		g.Edge(s, s+"2", Str("label", s))
+		g.Subgraph(s).Node(s + "3")
+		out, err := g.Bytes()
+		if checkString(s) != nil {
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("%q: want a refusal, got %v", s, err)
+			}
+			return
+		}
+		if err != nil {
+			t.Fatalf("%q: %v", s, err)
+		}
+		checkRoundTrip(t, s, string(out))
+
+		h, err := HTMLLabel(Text(s))
+		if err != nil {
+			t.Fatalf("%q: HTMLLabel: %v", s, err)
+		}
+		want := strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+		if got, err := htmlText(h.String()); err != nil || got != want {
+			t.Fatalf("%q: HTML label reads %q (%v)", s, got, err)
+		}
+	})
+}
+
+// TestGraphvizParsesNastyStrings runs the nasty strings through Graphviz's
+// own dot, when it is installed: every id and label parses, and the SVG is
+// well-formed XML that shows each label.
+func TestGraphvizParsesNastyStrings(t *testing.T) {
+	dotBin, err := exec.LookPath("dot")
+	if err != nil {
+		t.Skip("Graphviz dot is not installed")
+	}
+	g := New(Directed, "nasty")
+	for i, s := range nasty {
+		id := s + strings.Repeat("#", i) // distinct ids
+		g.Node(id, Str("label", s+"|"), Str("tooltip", s))
+		g.Node("h"+id, HTMLAttr("label", MustHTML(Text(s+"|"))))
+		g.Edge(id, "h"+id, Str("label", s))
+		g.Subgraph("cluster" + id).Node(id + "c")
+	}
+	in, err := g.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(dotBin, "-Tsvg")
+	cmd.Stdin = bytes.NewReader(in)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	svg, err := cmd.Output()
+	if err != nil || stderr.Len() > 0 {
+		t.Fatalf("dot: %v\n%s", err, stderr.String())
+	}
+	texts, err := svgTexts(svg)
+	if err != nil {
+		t.Fatalf("SVG is not well-formed XML: %v", err)
+	}
+	all := strings.Join(texts, "\n")
+	for _, s := range nasty {
+		// Graphviz writes one <text> per line; each line must be there.
+		for _, line := range strings.FieldsFunc(s+"|", func(r rune) bool { return r == '\n' || r == '\r' }) {
+			if line = strings.TrimSpace(line); line != "" && !strings.Contains(all, line) {
+				t.Errorf("%q: line %q not in the SVG", s, line)
+			}
+		}
+	}
+}
+
+// svgTexts returns the text of every <text> element, non-breaking spaces
+// read as spaces.
+func svgTexts(svg []byte) ([]string, error) {
+	d := xml.NewDecoder(bytes.NewReader(svg))
+	d.Strict = true
+	var out []string
+	in := false
+	var cur strings.Builder
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		switch tok := tok.(type) {
+		case xml.StartElement:
+			if tok.Name.Local == "text" {
+				in = true
+				cur.Reset()
+			}
+		case xml.CharData:
+			if in {
+				cur.Write(tok)
+			}
+		case xml.EndElement:
+			if tok.Name.Local == "text" {
+				in = false
+				out = append(out, strings.ReplaceAll(cur.String(), "\u00a0", " "))
+			}
+		}
+	}
+}
