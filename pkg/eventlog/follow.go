@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -38,6 +39,29 @@ type Follower struct {
 	cc     jetstream.ConsumeContext
 	errc   chan error
 	cancel context.CancelFunc
+
+	seq, pending atomic.Uint64
+	done         atomic.Bool // seq and pending are set
+}
+
+// Delivered returns the stream sequence of the last event the follower has
+// finished with (its handler returned, or it was skipped as malformed), and
+// how many events matching the follower's filters were in the stream after
+// it at that moment. ok is false until the first event: pending 0 then
+// means the follower had caught up with the stream. Safe to call from any
+// goroutine.
+func (f *Follower) Delivered() (seq, pending uint64, ok bool) {
+	if !f.done.Load() {
+		return 0, 0, false
+	}
+	return f.seq.Load(), f.pending.Load(), true
+}
+
+// finished records that the follower is done with the message of md.
+func (f *Follower) finished(md *jetstream.MsgMetadata) {
+	f.pending.Store(md.NumPending)
+	f.seq.Store(md.Sequence.Stream)
+	f.done.Store(true)
 }
 
 // Stop stops intake, lets the handler finish the event it has, and waits
@@ -132,6 +156,7 @@ func (l *Log) FollowDurable(ctx context.Context, name string, cfg FollowConfig, 
 		if err != nil {
 			log.Error("skipping malformed event", "seq", md.Sequence.Stream, "subject", m.Subject(), "err", err)
 			_ = m.TermWithReason("malformed event")
+			f.finished(md)
 			return
 		}
 		if err := h(ctx, r); err != nil {
@@ -142,6 +167,7 @@ func (l *Log) FollowDurable(ctx context.Context, name string, cfg FollowConfig, 
 		if err := m.DoubleAck(ctx); err != nil && !errors.Is(err, context.Canceled) {
 			log.Warn("ack failed", "seq", r.Seq, "err", err)
 		}
+		f.finished(md)
 	})
 	if err != nil {
 		cancel()
@@ -170,13 +196,16 @@ func consumeStoppingOnError(ctx context.Context, cons jetstream.Consumer, log *s
 		r, err := decodeRecord(md.Sequence.Stream, m.Subject(), m.Data())
 		if err != nil {
 			log.Error("skipping malformed event", "seq", md.Sequence.Stream, "subject", m.Subject(), "err", err)
+			f.finished(md)
 			return
 		}
 		if err := h(ctx, r); err != nil {
 			stopped = true
 			f.errc <- fmt.Errorf("eventlog: handler at %d: %w", r.Seq, err)
 			go f.cc.Stop()
+			return
 		}
+		f.finished(md)
 	})
 	if err != nil {
 		cancel()

@@ -214,3 +214,46 @@ func TestDurableFollowerResumesAndSkipsMalformed(t *testing.T) {
 		t.Fatalf("second run saw %v", second)
 	}
 }
+
+// TestDeliveredReachesTheHeadPastMalformedEvents checks that a follower
+// reports where it is, malformed events included, so that a reader can tell
+// that it has caught up even when the last event of the log is unreadable.
+func TestDeliveredReachesTheHeadPastMalformedEvents(t *testing.T) {
+	srv := jsservertest.Start(t)
+	l := openLog(t, srv)
+	fill(t, l, 5, 1, 1, 1)
+	nc := srv.Conn()
+	if err := nc.PublishMsg(&nats.Msg{Subject: "samspill.map." + uuid.NewString() + ".actor_added", Data: []byte(`not json`)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	for _, durable := range []bool{false, true} {
+		var f *eventlog.Follower
+		var err error
+		h := func(context.Context, eventlog.Record) error { return nil }
+		if durable {
+			f, err = l.FollowDurable(context.Background(), "test-delivered", eventlog.FollowConfig{OwnPosition: true}, h)
+		} else {
+			f, err = l.Follow(context.Background(), eventlog.FollowConfig{}, h)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			seq, pending, ok := f.Delivered()
+			if ok && seq == 6 && pending == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("durable %v: delivered %d (pending %d, ok %v); want 6, 0", durable, seq, pending, ok)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		if err := f.Stop(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -24,8 +24,13 @@ const (
 // SubjectPrefix starts every event subject.
 const SubjectPrefix = "samspill."
 
-// ErrConflict is wrapped by *ConflictError.
+// ErrConflict is wrapped by *ConflictError, and by the error of
+// PublishGuarded when the subjects moved on.
 var ErrConflict = errors.New("concurrent modification")
+
+// ErrDuplicate is wrapped by the error of PublishGuarded when a message with
+// the same Nats-Msg-Id is being stored at the same moment.
+var ErrDuplicate = errors.New("duplicate message id")
 
 // ConflictError reports that the aggregate moved on since the writer read it.
 type ConflictError struct {
@@ -169,6 +174,9 @@ func (l *Log) Append(ctx context.Context, agg event.Aggregate, expected uint64, 
 	if err := agg.Validate(); err != nil {
 		return AppendResult{}, fmt.Errorf("eventlog: append: %w", err)
 	}
+	if agg.Kind != event.AreaMap && agg.Kind != event.AreaDirectory {
+		return AppendResult{}, fmt.Errorf("eventlog: append: %s is not an aggregate of the event log", agg)
+	}
 	if !event.IsUUID(commandID) {
 		return AppendResult{}, fmt.Errorf("eventlog: append: command id %q is not a UUID", commandID)
 	}
@@ -195,7 +203,7 @@ func (l *Log) Append(ctx context.Context, agg event.Aggregate, expected uint64, 
 	if err == nil {
 		return res, nil
 	}
-	if !isWrongLastSequence(err) && !isDuplicate(err) {
+	if !errors.Is(err, ErrConflict) && !errors.Is(err, ErrDuplicate) && !isWrongLastSequence(err) && !isDuplicate(err) {
 		return AppendResult{}, fmt.Errorf("eventlog: append to %s: %w", agg, err)
 	}
 	// Either another writer got there first, or this is a retry of a
@@ -218,10 +226,7 @@ func (l *Log) Append(ctx context.Context, agg event.Aggregate, expected uint64, 
 func (l *Log) publish(ctx context.Context, agg event.Aggregate, expected uint64, msgs []*nats.Msg) (AppendResult, error) {
 	filter := Filter(agg)
 	if len(msgs) == 1 {
-		m := msgs[0]
-		m.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(expected, 10))
-		m.Header.Set(jetstream.ExpectedLastSubjSeqSubjHeader, filter)
-		ack, err := l.js.PublishMsg(ctx, m)
+		ack, err := PublishGuarded(ctx, l.js, msgs[0], expected, filter)
 		if err != nil {
 			return AppendResult{}, err
 		}
@@ -246,6 +251,36 @@ func (l *Log) publish(ctx context.Context, agg event.Aggregate, expected uint64,
 		return AppendResult{}, err
 	}
 	return AppendResult{First: ack.Sequence - uint64(ack.BatchSize) + 1, Last: ack.Sequence}, nil
+}
+
+// PublishGuarded publishes one message to a stream only if the last
+// message on the subjects matching filter is still at stream sequence
+// expected (0: there is none): JetStream's optimistic concurrency control,
+// the headers Nats-Expected-Last-Subject-Sequence and
+// Nats-Expected-Last-Subject-Sequence-Subject, which it sets on m. The
+// caller sets the rest, Nats-Msg-Id in particular.
+//
+// When another writer got there first the error wraps ErrConflict; when a
+// message with the same Nats-Msg-Id is being stored at the same moment it
+// wraps ErrDuplicate. A message id already stored within the duplicate
+// window is not an error: the ack has Duplicate set (a single server may
+// also answer it with ErrConflict, since the guard is checked first).
+func PublishGuarded(ctx context.Context, js jetstream.JetStream, m *nats.Msg, expected uint64, filter string) (*jetstream.PubAck, error) {
+	if m.Header == nil {
+		m.Header = nats.Header{}
+	}
+	m.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(expected, 10))
+	m.Header.Set(jetstream.ExpectedLastSubjSeqSubjHeader, filter)
+	ack, err := js.PublishMsg(ctx, m)
+	switch {
+	case err == nil:
+		return ack, nil
+	case isWrongLastSequence(err):
+		return nil, fmt.Errorf("%w: %w", ErrConflict, err)
+	case isDuplicate(err):
+		return nil, fmt.Errorf("%w: %w", ErrDuplicate, err)
+	}
+	return nil, err
 }
 
 func apiCode(err error) jetstream.ErrorCode {

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/samspill/samspill/pkg/date"
 	"github.com/samspill/samspill/pkg/event"
@@ -262,5 +264,53 @@ func TestRestartLosesNothing(t *testing.T) {
 	// And the log continues from where it was.
 	if _, err := l2.Append(ctx, agg, last, uuid.NewString(), envs(t, 1)); err != nil {
 		t.Fatalf("append after restart: %v", err)
+	}
+}
+
+// TestPublishGuarded checks the optimistic-concurrency publish that Append
+// and the gap service share: the first writer at a version wins, a second
+// at the same version gets ErrConflict, and a repeated message id is
+// recognised.
+func TestPublishGuarded(t *testing.T) {
+	ctx := context.Background()
+	srv := jsservertest.Start(t)
+	openLog(t, srv)
+	js := srv.JetStream()
+	agg := newMap()
+	msg := func(id string) *nats.Msg {
+		e := envs(t, 1)[0]
+		e.ID, e.CommandID, e.Subject = eventlog.EventID(id, 0), id, agg.String()
+		b, err := event.Marshal(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := nats.NewMsg(eventlog.Subject(agg, e.Type))
+		m.Data = b
+		m.Header.Set(jetstream.MsgIDHeader, id+":0")
+		return m
+	}
+	first := uuid.NewString()
+	ack, err := eventlog.PublishGuarded(ctx, js, msg(first), 0, eventlog.Filter(agg))
+	if err != nil || ack.Duplicate {
+		t.Fatalf("first publish: %+v, %v", ack, err)
+	}
+	if _, err := eventlog.PublishGuarded(ctx, js, msg(uuid.NewString()), 0, eventlog.Filter(agg)); !errors.Is(err, eventlog.ErrConflict) {
+		t.Fatalf("second writer at version 0: %v, want ErrConflict", err)
+	}
+	again, err := eventlog.PublishGuarded(ctx, js, msg(first), 0, eventlog.Filter(agg))
+	if err == nil && !again.Duplicate || err != nil && !errors.Is(err, eventlog.ErrConflict) {
+		t.Fatalf("retry of the first message: %+v, %v; want a duplicate ack or ErrConflict", again, err)
+	}
+	next, err := eventlog.PublishGuarded(ctx, js, msg(uuid.NewString()), ack.Sequence, eventlog.Filter(agg))
+	if err != nil || next.Sequence <= ack.Sequence {
+		t.Fatalf("publish at the current version: %+v, %v", next, err)
+	}
+}
+
+func TestAppendRefusesAggregatesOutsideTheLog(t *testing.T) {
+	l := openLog(t, jsservertest.Start(t))
+	gap := event.GapAggregate("405a100e50cd5544")
+	if _, err := l.Append(context.Background(), gap, 0, uuid.NewString(), envs(t, 1)); err == nil {
+		t.Fatal("Append wrote to a gap aggregate")
 	}
 }
