@@ -4,6 +4,13 @@
 // with its structure and "[erased]" for every personal field, and with the
 // machine ids of its actors and relations, since their document-local ids
 // were sealed too.
+//
+// Structure and StructureBundle export without a keyring: the structure
+// only (sectors, kinds, relations, dates, assessments' scales), with the
+// machine ids of actors and relations and every personal field empty. They
+// are for analysis that must never hold map keys, such as the gap service.
+// Such a document is not a valid map document for import (names are
+// missing); it is an input to package gaps.
 package export
 
 import (
@@ -38,9 +45,27 @@ func MapWithIDs(ctx context.Context, v *projection.View, r Revealer) (*mapdoc.Do
 		}
 		return t, nil
 	}
+	return build(v, open, !v.Erased)
+}
+
+// Structure exports one view as a document of its structure only, needing
+// no keyring: actors and relations keep their machine ids (UUIDs), the
+// focus label, actors' names and the assessments' free texts are empty,
+// and everything else (sectors, kinds, levels, directory links, relation
+// types, qualities, dates, contacts, coordinator, plan, participation,
+// consent) is as Map exports it.
+func Structure(v *projection.View) *mapdoc.Document {
+	doc, _, _ := build(v, func(event.Sealed) (string, error) { return "", nil }, false)
+	return doc
+}
+
+// build exports v, opening sealed fields with open; with refs, actors and
+// relations get the document-local ids their sealed refs hold, otherwise
+// their machine ids.
+func build(v *projection.View, open func(event.Sealed) (string, error), refs bool) (*mapdoc.Document, map[string]string, error) {
 	local := map[string]string{} // machine id → document id
 	localID := func(id string, ref event.Sealed) (string, error) {
-		if v.Erased || ref == "" {
+		if !refs || ref == "" {
 			return id, nil
 		}
 		return open(ref)
@@ -105,6 +130,17 @@ func MapWithIDs(ctx context.Context, v *projection.View, r Revealer) (*mapdoc.Do
 // Bundle exports the directory, the organisation map (if organisationMap
 // is not empty) and the given citizen maps at one date as known at one moment.
 func Bundle(ctx context.Context, st *projection.Store, r Revealer, organisationMap string, maps []string, at date.Date, knownAt time.Time) (*mapdoc.Bundle, error) {
+	return bundle(st, organisationMap, maps, at, knownAt, func(v *projection.View) (*mapdoc.Document, error) { return Map(ctx, v, r) })
+}
+
+// StructureBundle is Bundle with every map exported by Structure: it needs
+// no keyring. The directory is exported whole, names included, since
+// directory entries are public facts about organisations.
+func StructureBundle(st *projection.Store, organisationMap string, maps []string, at date.Date, knownAt time.Time) (*mapdoc.Bundle, error) {
+	return bundle(st, organisationMap, maps, at, knownAt, func(v *projection.View) (*mapdoc.Document, error) { return Structure(v), nil })
+}
+
+func bundle(st *projection.Store, organisationMap string, maps []string, at date.Date, knownAt time.Time, export func(*projection.View) (*mapdoc.Document, error)) (*mapdoc.Bundle, error) {
 	b := &mapdoc.Bundle{Schema: mapdoc.SchemaBundle, Directory: []mapdoc.Entry{}, Maps: []mapdoc.Document{}}
 	for _, e := range st.Directory() {
 		b.Directory = append(b.Directory, mapdoc.Entry{ID: e.ID, Name: e.Name, Sector: e.Sector, Kind: e.Kind, Municipality: e.Municipality})
@@ -114,7 +150,7 @@ func Bundle(ctx context.Context, st *projection.Store, r Revealer, organisationM
 		if err != nil {
 			return nil, err
 		}
-		doc, err := Map(ctx, v, r)
+		doc, err := export(v)
 		if err != nil {
 			return nil, err
 		}
@@ -125,7 +161,7 @@ func Bundle(ctx context.Context, st *projection.Store, r Revealer, organisationM
 		if err != nil {
 			return nil, err
 		}
-		doc, err := Map(ctx, v, r)
+		doc, err := export(v)
 		if err != nil {
 			return nil, err
 		}
