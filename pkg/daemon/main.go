@@ -42,15 +42,25 @@ func (f Flags) Connect(name string) (*nats.Conn, []byte, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	nc, err := f.Dial(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	return nc, key, nil
+}
+
+// Dial connects to NATS as name, without the master key: for a service
+// that never reads map keys (the gap service).
+func (f Flags) Dial(name string) (*nats.Conn, error) {
 	opts := []nats.Option{nats.Name(name), nats.MaxReconnects(-1)}
 	if f.Creds != "" {
 		opts = append(opts, nats.UserCredentials(f.Creds))
 	}
 	nc, err := nats.Connect(f.NATS, opts...)
 	if err != nil {
-		return nil, nil, fmt.Errorf("connect %s: %w", f.NATS, err)
+		return nil, fmt.Errorf("connect %s: %w", f.NATS, err)
 	}
-	return nc, key, nil
+	return nc, nil
 }
 
 // Main is a service's main: it parses the flags, builds the JSON logger
