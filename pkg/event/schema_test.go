@@ -23,6 +23,7 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/samspill/samspill/pkg/date"
 	"github.com/samspill/samspill/pkg/event"
 	"github.com/samspill/samspill/pkg/nationalid"
 	"github.com/samspill/samspill/pkg/stakeholder"
@@ -230,7 +231,7 @@ func TestEveryTypeHasASchemaAndEverySchemaAType(t *testing.T) {
 			t.Errorf("%s: no schema: %v", ty, err)
 		}
 	}
-	for _, area := range []event.Area{event.AreaMap, event.AreaDirectory} {
+	for _, area := range []event.Area{event.AreaMap, event.AreaDirectory, event.AreaGap} {
 		paths, err := fs.Glob(schemas.FS, string(area)+"/*/*.json")
 		if err != nil {
 			t.Fatal(err)
@@ -253,7 +254,7 @@ func TestEveryTypeHasASchemaAndEverySchemaAType(t *testing.T) {
 func TestSchemasCompile(t *testing.T) {
 	c := mustCatalogue(t)
 	for _, p := range slices.Sorted(maps.Keys(c.ids)) {
-		if strings.HasPrefix(p, "map/") || strings.HasPrefix(p, "directory/") ||
+		if strings.HasPrefix(p, "map/") || strings.HasPrefix(p, "directory/") || strings.HasPrefix(p, "gap/") ||
 			strings.HasPrefix(p, "common/") || strings.HasPrefix(p, "envelope/") {
 			if want := schemaBase + p; c.ids[p] != want {
 				t.Errorf("%s: $id %q, want %q", p, c.ids[p], want)
@@ -276,7 +277,9 @@ func TestAsyncAPINamesEverySchema(t *testing.T) {
 		`address: "samspill.map.{mapId}.{event}"`,
 		`address: "samspill.directory.{entryId}.{event}"`,
 		`address: "samspill.cmd.{command}"`,
-		"SAMSPILL_EVENTS", "SAMSPILL_GAPS", "samspill-command",
+		`address: "samspill.gap.{municipality}.{mapId}.{rule}.{gapId}.{transition}"`,
+		`address: "samspill.query.gaps"`,
+		"SAMSPILL_EVENTS", "SAMSPILL_GAPS", "samspill-command", "samspill-gap",
 		"Nats-Msg-Id", "Samspill-Command-Id",
 		"Nats-Expected-Last-Subject-Sequence", "Nats-Expected-Last-Subject-Sequence-Subject",
 	} {
@@ -288,8 +291,14 @@ func TestAsyncAPINamesEverySchema(t *testing.T) {
 		if !strings.Contains(doc, `$ref: "./`+ty.SchemaPath()+`"`) {
 			t.Errorf("asyncapi.yaml does not refer to ./%s", ty.SchemaPath())
 		}
-		if !strings.Contains(doc, "\n          - "+ty.Name()+"\n") {
-			t.Errorf("asyncapi.yaml does not list %s as an {event} of its channel", ty.Name())
+		// The last token of an event subject is the type's name; of a gap
+		// subject, the transition (opened, closed).
+		token := ty.Name()
+		if ty.Area() == event.AreaGap {
+			token = strings.TrimPrefix(token, "gap_")
+		}
+		if !strings.Contains(doc, "\n          - "+token+"\n") {
+			t.Errorf("asyncapi.yaml does not list %s as the last token of its channel", token)
 		}
 	}
 	for _, m := range regexp.MustCompile(`\$ref: "\./([^"#]+)"`).FindAllStringSubmatch(doc, -1) {
@@ -395,7 +404,10 @@ func TestGoTypesMatchSchemas(t *testing.T) {
 	}
 }
 
-var sealedType = reflect.TypeFor[event.Sealed]()
+var (
+	sealedType = reflect.TypeFor[event.Sealed]()
+	dateType   = reflect.TypeFor[date.Date]()
+)
 
 func (c *catalogue) compareStruct(t *testing.T, typ reflect.Type, base string, node map[string]any, where string) {
 	t.Helper()
@@ -437,8 +449,17 @@ func (c *catalogue) compareStruct(t *testing.T, typ reflect.Type, base string, n
 				t.Errorf("%s: Go type Sealed, but the schema does not refer to the sealed definition: %v", path, prop)
 			}
 			want = "string"
+		case ft == dateType:
+			if prop["$ref"] != defsURL+"#/$defs/date" {
+				t.Errorf("%s: Go type date.Date, but the schema does not refer to the date definition: %v", path, prop)
+			}
+			want = "string"
 		case ft.Kind() == reflect.String:
 			want = "string"
+		case ft.Kind() == reflect.Slice:
+			want = "array"
+		case ft.Kind() == reflect.Map:
+			want = "object"
 		case ft.Kind() == reflect.Bool:
 			want = "boolean"
 		case ft.Kind() >= reflect.Int && ft.Kind() <= reflect.Uint64:
@@ -480,6 +501,8 @@ func TestVocabulariesMatchGo(t *testing.T) {
 		"consent":      strs(stakeholder.ConsentGiven, stakeholder.ConsentRefused, stakeholder.ConsentUnknown),
 		"focusKind":    strs(stakeholder.FocusCitizen, stakeholder.FocusMunicipality, stakeholder.FocusRegion),
 		"entryKind":    strs(stakeholder.EntryOrganisation, stakeholder.EntryService),
+		"gapScope":     strs(event.GapScopeMap, event.GapScopeSystem),
+		"gapSeverity":  strs(event.GapHigh, event.GapMedium, event.GapLow, event.GapAdvisory),
 	}
 	for name, w := range want {
 		def, _ := defs[name].(map[string]any)
@@ -496,6 +519,7 @@ func TestVocabulariesMatchGo(t *testing.T) {
 		{event.TypeMapClosed, "reason", strs(event.CloseFollowUpEnded, event.CloseMoved, event.CloseDeceased, event.CloseDuplicate, event.CloseOther)},
 		{event.TypeMapErased, "basis", strs(event.ErasureCitizenRequest, event.ErasureRetentionExpired, event.ErasureEnteredInError)},
 		{event.TypeContactRecorded, "mode", strs(event.ContactMeeting, event.ContactPhone, event.ContactDigital, event.ContactLetter)},
+		{event.TypeGapClosed, "reason", strs(event.GapResolved, event.GapMapClosed, event.GapMapErased)},
 	}
 	for _, l := range local {
 		data := c.doc(t, l.ty)["properties"].(map[string]any)["data"].(map[string]any)
@@ -848,6 +872,45 @@ func TestCrossFieldRules(t *testing.T) {
 		{event.TypeContactRecorded, 1, map[string]any{"mode": "fax"}, false},
 		{event.TypeCoordinatorOffered, 1, map[string]any{"actorId": "not-a-uuid"}, false},
 		{event.TypeCoordinatorOffered, 1, map[string]any{"actorId": "9B1F6A52-3C0E-4D7B-8A9E-2F4C6D8E0A1B"}, false},
+		// gaps: the scope decides the map id, the rule's letter and the
+		// form of the actors.
+		{event.TypeGapOpened, 0, map[string]any{"mapId": nil}, false},
+		{event.TypeGapOpened, 0, map[string]any{"municipality": nil}, true},
+		{event.TypeGapOpened, 0, map[string]any{"details": nil}, true},
+		{event.TypeGapOpened, 0, map[string]any{"scope": "system"}, false},
+		{event.TypeGapOpened, 0, map[string]any{"rule": "S1"}, false},
+		{event.TypeGapOpened, 0, map[string]any{"rule": "P14"}, true},
+		{event.TypeGapOpened, 0, map[string]any{"rule": "P100"}, false},
+		{event.TypeGapOpened, 0, map[string]any{"rule": "p1"}, false},
+		{event.TypeGapOpened, 0, map[string]any{"rule": "X1"}, false},
+		{event.TypeGapOpened, 0, map[string]any{"actors": []any{"gp", "dps"}}, false},
+		{event.TypeGapOpened, 0, map[string]any{"actors": []any{}}, true},
+		{event.TypeGapOpened, 0, map[string]any{"actors": []any{citizenID, citizenID}}, false},
+		{event.TypeGapOpened, 0, map[string]any{"gapId": "405A100E50CD5544"}, false},
+		{event.TypeGapOpened, 0, map[string]any{"gapId": "405a100e50cd554"}, false},
+		{event.TypeGapOpened, 0, map[string]any{"municipality": "Oslo"}, false},
+		{event.TypeGapOpened, 0, map[string]any{"severity": "critical"}, false},
+		{event.TypeGapOpened, 0, map[string]any{"position": 0}, false},
+		{event.TypeGapOpened, 0, map[string]any{"evaluatedAt": "2025-06-31"}, false},
+		{event.TypeGapOpened, 0, map[string]any{"explanation": map[string]any{"en": "Found.", "nb": ""}}, false},
+		{event.TypeGapOpened, 0, map[string]any{"explanation": map[string]any{"en": "Found.", "nb": "Funnet."}}, true},
+		{event.TypeGapOpened, 0, map[string]any{"explanation": map[string]any{"en": "Found.", "nb": "Funnet.", "de": "Gefunden."}}, false},
+		{event.TypeGapOpened, 0, map[string]any{"next": map[string]any{"en": "Two\nlines.", "nb": "To linjer."}}, false},
+		{event.TypeGapOpened, 0, map[string]any{"source": ""}, false},
+		{event.TypeGapOpened, 0, map[string]any{"details": map[string]any{"days": 75, "ratio": 0.5, "ok": true, "pairs": []any{[]any{"a", "b"}}, "on": "2025-06-02"}}, true},
+		{event.TypeGapOpened, 0, map[string]any{"details": map[string]any{"note": "Ola has not been seen"}}, false},
+		{event.TypeGapOpened, 0, map[string]any{"details": map[string]any{"nested": map[string]any{"a": 1}}}, false},
+		{event.TypeGapOpened, 0, map[string]any{"details": map[string]any{"missing": nil}}, false},
+		{event.TypeGapOpened, 0, map[string]any{"details": map[string]any{"Days": 1}}, false},
+		{event.TypeGapOpened, 0, map[string]any{"details": map[string]any{"list": []any{"ok", "not ok"}}}, false},
+		{event.TypeGapOpened, 2, map[string]any{"mapId": "41e5d472-f4b3-42f7-a7ed-1eefb1e3bc65"}, false},
+		{event.TypeGapOpened, 2, map[string]any{"rule": "P1"}, false},
+		{event.TypeGapOpened, 2, map[string]any{"actors": []any{"DPS Nordre Aker"}}, false},
+		{event.TypeGapOpened, 2, map[string]any{"municipality": "0301"}, true},
+		{event.TypeGapClosed, 0, map[string]any{"reason": "bored"}, false},
+		{event.TypeGapClosed, 0, map[string]any{"reason": "map-closed"}, true},
+		{event.TypeGapClosed, 0, map[string]any{"severity": "high"}, false},
+		{event.TypeGapClosed, 2, map[string]any{"scope": "map"}, false},
 	}
 	// The public is derived from the three judgements: every combination
 	// with its derived public is valid, every other public is not; the
@@ -910,6 +973,19 @@ func TestDecoderOnlyRules(t *testing.T) {
 	if _, _, err := event.Unmarshal(raw); err == nil {
 		t.Error("Unmarshal accepts a relation from an actor to itself")
 	}
+
+	// A gap's actors are sorted (the gap id is computed over them sorted).
+	env = object(t, examples(t, c.doc(t, event.TypeGapOpened))[0])
+	data = env["data"].(map[string]any)
+	actors := data["actors"].([]any)
+	data["actors"] = []any{actors[1], actors[0]}
+	raw = encode(t, env)
+	if err := c.compiled[event.TypeGapOpened.SchemaPath()].Validate(decodeAny(t, raw)); err != nil {
+		t.Errorf("the schema was expected to accept unsorted actors (it cannot check order): %v", err)
+	}
+	if _, _, err := event.Unmarshal(raw); err == nil {
+		t.Error("Unmarshal accepts unsorted gap actors")
+	}
 }
 
 // TestPatternsMatchGo checks the identifier patterns of the shared
@@ -947,4 +1023,6 @@ func TestPatternsMatchGo(t *testing.T) {
 		"dps-nordre-aker", "a", "0", "-a", "a-", "A", "dps_nordre", "", strings.Repeat("a", 64), strings.Repeat("a", 65), "nav-grorud\n",
 	})
 	check("municipality", event.IsMunicipality, []string{"0301", "101", "0180", "03", "03011", "03a1", "", "0301\n"})
+	check("gapId", event.IsGapID, []string{"405a100e50cd5544", "405A100E50CD5544", "405a100e50cd554", "405a100e50cd55440", "405a100e50cd554g", "", "405a100e50cd5544\n"})
+	check("gapRule", event.IsGapRule, []string{"P1", "P14", "S10", "S1", "P0", "P100", "p1", "X1", "P", "", "P1\n", "P-1"})
 }

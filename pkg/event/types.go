@@ -16,6 +16,9 @@ type Area string
 const (
 	AreaMap       Area = "map"
 	AreaDirectory Area = "directory"
+	// AreaGap is a coordination gap, published by the gap service to its
+	// own stream (SAMSPILL_GAPS), never to the event log.
+	AreaGap Area = "gap"
 )
 
 // The event catalogue. These strings are the public contract; see
@@ -53,6 +56,9 @@ const (
 
 	TypeParticipationAssessed Type = "no.samspill.map.v1.participation_assessed"
 	TypeConsentRecorded       Type = "no.samspill.map.v1.consent_recorded"
+
+	TypeGapOpened Type = "no.samspill.gap.v1.gap_opened"
+	TypeGapClosed Type = "no.samspill.gap.v1.gap_closed"
 )
 
 // registry maps every type string to a constructor of its data. It is
@@ -84,6 +90,8 @@ var registry = map[Type]func() Data{
 	TypePlanClosed:            func() Data { return new(PlanClosed) },
 	TypeParticipationAssessed: func() Data { return new(ParticipationAssessed) },
 	TypeConsentRecorded:       func() Data { return new(ConsentRecorded) },
+	TypeGapOpened:             func() Data { return new(GapOpened) },
+	TypeGapClosed:             func() Data { return new(GapClosed) },
 }
 
 // Types lists every registered type string, sorted.
@@ -120,7 +128,7 @@ func (t Type) parts() (area, version, name string) {
 	return p[0], p[1], p[2]
 }
 
-// Area returns the aggregate kind of t ("map" or "directory").
+// Area returns the aggregate kind of t ("map", "directory" or "gap").
 func (t Type) Area() Area { a, _, _ := t.parts(); return Area(a) }
 
 // Version returns the version token of t, e.g. "v1".
@@ -145,8 +153,8 @@ type Data interface {
 	Validate() error
 }
 
-// Aggregate names one consistency boundary of the log: a map or a directory
-// entry.
+// Aggregate names one consistency boundary: a map or a directory entry of
+// the event log, or a coordination gap of the gap stream.
 type Aggregate struct {
 	Kind Area
 	ID   string
@@ -158,8 +166,12 @@ func MapAggregate(id string) Aggregate { return Aggregate{AreaMap, id} }
 // DirectoryAggregate returns the aggregate of the directory entry with the given id.
 func DirectoryAggregate(id string) Aggregate { return Aggregate{AreaDirectory, id} }
 
-// String returns the CloudEvents subject of the aggregate, "map/<id>" or
-// "directory/<id>".
+// GapAggregate returns the aggregate of the coordination gap with the given
+// id (16 lower-case hex digits, see IsGapID).
+func GapAggregate(id string) Aggregate { return Aggregate{AreaGap, id} }
+
+// String returns the CloudEvents subject of the aggregate, "map/<id>",
+// "directory/<id>" or "gap/<id>".
 func (a Aggregate) String() string { return string(a.Kind) + "/" + a.ID }
 
 // Validate checks the kind and the form of the id.
@@ -173,13 +185,18 @@ func (a Aggregate) Validate() error {
 		if !IsSlug(a.ID) {
 			return fmt.Errorf("%w: directory id %q is not a slug (a-z, 0-9, -)", ErrMalformed, a.ID)
 		}
+	case AreaGap:
+		if !IsGapID(a.ID) {
+			return fmt.Errorf("%w: gap id %q is not 16 lower-case hex digits", ErrMalformed, a.ID)
+		}
 	default:
 		return fmt.Errorf("%w: unknown aggregate kind %q", ErrMalformed, a.Kind)
 	}
 	return nil
 }
 
-// ParseAggregate parses a CloudEvents subject "map/<id>" or "directory/<id>".
+// ParseAggregate parses a CloudEvents subject "map/<id>", "directory/<id>"
+// or "gap/<id>".
 func ParseAggregate(subject string) (Aggregate, error) {
 	k, id, ok := strings.Cut(subject, "/")
 	if !ok {
