@@ -1,0 +1,51 @@
+package gap
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nats.go/micro"
+
+	"github.com/samspill/samspill/pkg/eventlog"
+)
+
+// Running is a booted gap service.
+type Running struct {
+	Service *Service
+	Micro   micro.Service
+}
+
+// Boot opens the event log and SAMSPILL_GAPS on nc (it needs no map keys),
+// starts the service and registers its query. cfg.Replicas applies to
+// both streams. Stop it with Stop.
+func Boot(ctx context.Context, nc *nats.Conn, cfg Config) (*Running, error) {
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, fmt.Errorf("gap: jetstream: %w", err)
+	}
+	l, err := eventlog.Open(ctx, js, eventlog.Config{Replicas: cfg.Replicas})
+	if err != nil {
+		return nil, err
+	}
+	svc, err := New(ctx, js, l, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := svc.Start(ctx); err != nil {
+		return nil, err
+	}
+	m, err := svc.AddMicro(ctx, nc)
+	if err != nil {
+		svc.Stop()
+		return nil, err
+	}
+	return &Running{Service: svc, Micro: m}, nil
+}
+
+// Stop stops answering queries, then stops the service.
+func (r *Running) Stop() {
+	_ = r.Micro.Stop()
+	r.Service.Stop()
+}

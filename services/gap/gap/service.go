@@ -1,0 +1,440 @@
+package gap
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/samspill/samspill/pkg/date"
+	"github.com/samspill/samspill/pkg/event"
+	"github.com/samspill/samspill/pkg/eventlog"
+	"github.com/samspill/samspill/pkg/gaps"
+	"github.com/samspill/samspill/pkg/projection"
+)
+
+// Config configures a Service. The zero value gives the defaults.
+type Config struct {
+	// Gaps holds the thresholds of the rules P1–P14; nil means
+	// gaps.DefaultConfig(). A rule switched off in Disabled neither opens
+	// nor closes gaps.
+	Gaps *gaps.Config
+	// Reevaluate is how often every map is evaluated again although none
+	// of its events arrived, because rules such as P10 (cold relation)
+	// depend on the date; default 24 h, negative: never.
+	Reevaluate time.Duration
+	// SettleDelay is the longest a changed map waits for its evaluation
+	// while the log is still delivering events (default 100 ms). Once the
+	// service has caught up with the log, changed maps are evaluated at
+	// once.
+	SettleDelay time.Duration
+	// Workers is how many maps are evaluated at once (default 4).
+	Workers int
+	// Durable is the name of the durable consumer on SAMSPILL_EVENTS
+	// (default samspill-gap). Two instances running at once need two.
+	Durable string
+	// Replicas of SAMSPILL_GAPS: 1 on a single node, 3 in a cluster.
+	Replicas int
+	// Clock gives "now"; Location is where "today" is reckoned (default
+	// Europe/Oslo).
+	Clock    func() time.Time
+	Location *time.Location
+	Logger   *slog.Logger
+}
+
+func (c *Config) defaults() error {
+	if c.Gaps == nil {
+		d := gaps.DefaultConfig()
+		c.Gaps = &d
+	}
+	if err := c.Gaps.Validate(); err != nil {
+		return fmt.Errorf("gap: %w", err)
+	}
+	if c.Reevaluate == 0 {
+		c.Reevaluate = 24 * time.Hour
+	}
+	if c.SettleDelay <= 0 {
+		c.SettleDelay = 100 * time.Millisecond
+	}
+	if c.Workers <= 0 {
+		c.Workers = 4
+	}
+	if c.Durable == "" {
+		c.Durable = Durable
+	}
+	if c.Replicas == 0 {
+		c.Replicas = 1
+	}
+	if c.Clock == nil {
+		c.Clock = time.Now
+	}
+	if c.Location == nil {
+		if loc, err := time.LoadLocation("Europe/Oslo"); err == nil {
+			c.Location = loc
+		} else {
+			c.Location = time.UTC
+		}
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return nil
+}
+
+// Service is the gap service.
+type Service struct {
+	cfg    Config
+	js     jetstream.JetStream
+	log    *eventlog.Log
+	stream jetstream.Stream
+	store  *projection.Store
+	ledger *ledger
+
+	events  *eventlog.Follower
+	history jetstream.ConsumeContext // follows SAMSPILL_GAPS
+
+	// Written by the event handler, read by the evaluation loop.
+	mu        sync.Mutex
+	dirty     map[string]time.Time // map id → when it first changed since its last evaluation
+	maps      map[string]mapInfo
+	lastCmd   string // commandid of the last event applied
+	applied   uint64 // sequence of the last event applied and marked
+	started   bool   // the first evaluation of every map is done
+	busy      bool   // an evaluation is running
+	lastSeen  atomic.Uint64
+	headStart uint64 // the log's last sequence when Start was called
+
+	// opened and closed count the transitions this instance published.
+	opened, closed atomic.Int64
+
+	evalMu   sync.Mutex // one evaluation pass at a time
+	ready    chan struct{}
+	stop     chan struct{}
+	done     chan struct{}
+	stopOnce sync.Once
+}
+
+// mapInfo is what the service remembers of a map between evaluations.
+type mapInfo struct {
+	municipality string
+	seq          uint64 // sequence of the map's last event
+	cmd          string // commandid of the map's last event
+}
+
+// New opens (creates or updates) SAMSPILL_GAPS and returns a service that
+// is not yet running.
+func New(ctx context.Context, js jetstream.JetStream, log *eventlog.Log, cfg Config) (*Service, error) {
+	if err := cfg.defaults(); err != nil {
+		return nil, err
+	}
+	st, err := js.CreateOrUpdateStream(ctx, StreamConfig(cfg.Replicas))
+	if err != nil {
+		return nil, fmt.Errorf("gap: create stream %s: %w", Stream, err)
+	}
+	return &Service{cfg: cfg, js: js, log: log, stream: st, store: projection.NewStore(), ledger: newLedger(),
+		dirty: map[string]time.Time{}, maps: map[string]mapInfo{},
+		ready: make(chan struct{}), stop: make(chan struct{}), done: make(chan struct{})}, nil
+}
+
+// Start rebuilds the state of every gap from SAMSPILL_GAPS, then follows
+// the event log with the durable consumer from the beginning and starts
+// evaluating: once it has caught up with the log, every map once, then
+// every map whose events arrive, and every map again each Reevaluate.
+func (s *Service) Start(ctx context.Context) error {
+	began := time.Now()
+	if err := s.followHistory(ctx); err != nil {
+		return err
+	}
+	known, open := s.ledger.counts()
+	head, err := s.log.Head(ctx)
+	if err != nil {
+		return err
+	}
+	s.headStart = head
+	s.cfg.Logger.Info("gap state rebuilt from "+Stream, "gaps", known, "open", open, "took", time.Since(began).Round(time.Millisecond), "logHead", head)
+	f, err := s.log.FollowDurable(ctx, s.cfg.Durable, eventlog.FollowConfig{OwnPosition: true, Logger: s.cfg.Logger}, s.apply)
+	if err != nil {
+		s.history.Stop()
+		return err
+	}
+	s.events = f
+	go s.loop(ctx)
+	return nil
+}
+
+// Stop stops following the log and the gap stream and waits for a running
+// evaluation to finish. Calling it again does nothing.
+func (s *Service) Stop() {
+	s.stopOnce.Do(func() {
+		if s.events != nil {
+			_ = s.events.Stop()
+		}
+		close(s.stop)
+		if s.events != nil {
+			<-s.done
+		}
+		if s.history != nil {
+			s.history.Drain()
+			<-s.history.Closed()
+		}
+	})
+}
+
+// Ready is closed once the service has caught up with the log and
+// evaluated every map once.
+func (s *Service) Ready() <-chan struct{} { return s.ready }
+
+// Store returns the projection the service keeps.
+func (s *Service) Store() *projection.Store { return s.store }
+
+// apply is the handler of the event log: it adds the event to the
+// projection and marks its map changed.
+func (s *Service) apply(_ context.Context, r eventlog.Record) error {
+	s.lastSeen.Store(r.Seq)
+	if err := s.store.Apply(r); err != nil {
+		s.cfg.Logger.Error("event not applied", "seq", r.Seq, "err", err)
+	}
+	agg, err := r.Envelope.Aggregate()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lastCmd = r.Envelope.CommandID
+	s.applied = r.Seq
+	if err != nil || agg.Kind != event.AreaMap {
+		return nil
+	}
+	m := s.maps[agg.ID]
+	if o, ok := r.Data.(*event.MapOpened); ok {
+		m.municipality = o.Focus.Municipality
+	}
+	m.seq, m.cmd = r.Seq, r.Envelope.CommandID
+	s.maps[agg.ID] = m
+	if _, ok := s.dirty[agg.ID]; !ok {
+		s.dirty[agg.ID] = time.Now()
+	}
+	return nil
+}
+
+// caughtUp reports whether the follower has delivered everything the log
+// held at its last delivery, and the handler has finished with it.
+func (s *Service) caughtUp() bool {
+	seq, pending, ok := s.events.Delivered()
+	if !ok {
+		return s.headStart == 0
+	}
+	return pending == 0 && seq >= s.lastSeen.Load()
+}
+
+// replayed reports whether the follower has reached the head of the log as
+// it was at Start.
+func (s *Service) replayed() bool {
+	seq, _, ok := s.events.Delivered()
+	return s.headStart == 0 || ok && seq >= s.headStart
+}
+
+func (s *Service) today() date.Date { return date.Of(s.cfg.Clock().In(s.cfg.Location)) }
+
+// loop evaluates: every map once when the replay is done, changed maps as
+// they settle, and every map each Reevaluate.
+func (s *Service) loop(ctx context.Context) {
+	defer close(s.done)
+	poll := time.NewTicker(max(s.cfg.SettleDelay/4, 5*time.Millisecond))
+	defer poll.Stop()
+	var reevaluate <-chan time.Time
+	if s.cfg.Reevaluate > 0 {
+		t := time.NewTicker(s.cfg.Reevaluate)
+		defer t.Stop()
+		reevaluate = t.C
+	}
+	due := false
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-ctx.Done():
+			return
+		case <-poll.C:
+		case <-reevaluate:
+			due = true
+		}
+		s.mu.Lock()
+		started := s.started
+		s.mu.Unlock()
+		switch {
+		case !started:
+			if !s.replayed() {
+				continue
+			}
+			o, c, began := s.opened.Load(), s.closed.Load(), time.Now()
+			n, err := s.evaluateAll(ctx)
+			if err != nil {
+				s.cfg.Logger.Error("first evaluation", "err", err)
+			}
+			s.mu.Lock()
+			s.started = true
+			s.mu.Unlock()
+			close(s.ready)
+			known, open := s.ledger.counts()
+			s.cfg.Logger.Info("every map evaluated", "maps", n, "opened", s.opened.Load()-o, "closed", s.closed.Load()-c,
+				"gaps", known, "open", open, "took", time.Since(began).Round(time.Millisecond))
+		case due:
+			due = false
+			o, c, began := s.opened.Load(), s.closed.Load(), time.Now()
+			n, err := s.evaluateAll(ctx)
+			if err != nil {
+				s.cfg.Logger.Error("re-evaluation", "err", err)
+			}
+			s.cfg.Logger.Info("every map evaluated again", "maps", n, "opened", s.opened.Load()-o, "closed", s.closed.Load()-c,
+				"took", time.Since(began).Round(time.Millisecond))
+		default:
+			o, c := s.opened.Load(), s.closed.Load()
+			n, err := s.evaluateDirty(ctx)
+			if err != nil {
+				s.cfg.Logger.Error("evaluation", "err", err)
+			}
+			if o, c := s.opened.Load()-o, s.closed.Load()-c; o+c > 0 {
+				s.cfg.Logger.Info("changed maps evaluated", "maps", n, "opened", o, "closed", c)
+			}
+		}
+	}
+}
+
+// Reevaluate evaluates every map now, as the daily re-evaluation does, and
+// returns when it is done. It waits for the first evaluation if that is
+// still running.
+func (s *Service) Reevaluate(ctx context.Context) error {
+	select {
+	case <-s.ready:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	_, err := s.evaluateAll(ctx)
+	return err
+}
+
+// take removes from the changed maps those ready for evaluation and
+// returns them: all of them when the service has caught up with the log;
+// otherwise (the log is still delivering) those that changed at least
+// SettleDelay ago, except a map whose last event belongs to the command
+// being delivered (an import's atomic batch is delivered one event at a
+// time; its map is evaluated once the whole batch is in). With all, every
+// map is taken, under the same rule.
+func (s *Service) take(all bool) []string {
+	caught := s.caughtUp()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	settled := func(id string) bool {
+		return caught || s.maps[id].cmd != s.lastCmd
+	}
+	if all {
+		for id := range s.maps {
+			if _, changed := s.dirty[id]; !changed || settled(id) {
+				out = append(out, id)
+				delete(s.dirty, id)
+			}
+		}
+	} else {
+		now := time.Now()
+		for id, since := range s.dirty {
+			if caught || now.Sub(since) >= s.cfg.SettleDelay && settled(id) {
+				out = append(out, id)
+				delete(s.dirty, id)
+			}
+		}
+	}
+	if len(out) > 0 {
+		s.busy = true
+	}
+	return out
+}
+
+func (s *Service) evaluateDirty(ctx context.Context) (int, error) {
+	s.evalMu.Lock()
+	defer s.evalMu.Unlock()
+	ids := s.take(false)
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	defer s.idle()
+	return len(ids), s.evaluateMaps(ctx, ids)
+}
+
+func (s *Service) evaluateAll(ctx context.Context) (int, error) {
+	s.evalMu.Lock()
+	defer s.evalMu.Unlock()
+	ids := s.take(true)
+	defer s.idle()
+	return len(ids), s.evaluateMaps(ctx, ids)
+}
+
+func (s *Service) idle() {
+	s.mu.Lock()
+	s.busy = false
+	s.mu.Unlock()
+}
+
+// evaluateMaps evaluates maps on Workers goroutines and returns the first
+// error; a map whose evaluation failed is marked changed again.
+func (s *Service) evaluateMaps(ctx context.Context, ids []string) error {
+	today := s.today()
+	work := make(chan string)
+	var wg sync.WaitGroup
+	var first error
+	var errMu sync.Mutex
+	for range min(s.cfg.Workers, len(ids)) {
+		wg.Go(func() {
+			for id := range work {
+				if err := s.evaluateMap(ctx, id, today); err != nil {
+					s.cfg.Logger.Error("map not evaluated; will retry", "map", id, "err", err)
+					s.mu.Lock()
+					if _, ok := s.dirty[id]; !ok {
+						s.dirty[id] = time.Now()
+					}
+					s.mu.Unlock()
+					errMu.Lock()
+					if first == nil {
+						first = err
+					}
+					errMu.Unlock()
+				}
+			}
+		})
+	}
+	for _, id := range ids {
+		if ctx.Err() != nil {
+			break
+		}
+		work <- id
+	}
+	close(work)
+	wg.Wait()
+	if first == nil && ctx.Err() != nil && !errors.Is(ctx.Err(), context.Canceled) {
+		first = ctx.Err()
+	}
+	return first
+}
+
+// Settled waits until the service has applied the event at seq of the log
+// and evaluated every map it changed. For tests and tools.
+func (s *Service) Settled(ctx context.Context, seq uint64) error {
+	t := time.NewTicker(2 * time.Millisecond)
+	defer t.Stop()
+	for {
+		s.mu.Lock()
+		ok := s.started && s.applied >= seq && len(s.dirty) == 0 && !s.busy
+		s.mu.Unlock()
+		if ok {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("gap: not settled at %d: %w", seq, ctx.Err())
+		case <-t.C:
+		}
+	}
+}

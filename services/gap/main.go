@@ -1,0 +1,44 @@
+// Command gap runs the Samspill gap service on its own against an external
+// NATS JetStream server: it evaluates the coordination-gap rules of every
+// citizen map as its events arrive, publishes gap_opened and gap_closed to
+// the stream SAMSPILL_GAPS, answers samspill.query.gaps and serves
+// /v1/maps/{id}/gaps and /v1/areas/{municipality}/gaps over HTTP. It needs
+// no master key. See README.md.
+package main
+
+import (
+	"context"
+	"flag"
+	"log/slog"
+	"time"
+
+	"github.com/samspill/samspill/pkg/daemon"
+	"github.com/samspill/samspill/services/gap/gap"
+)
+
+func main() {
+	var cfg gap.Config
+	flag.DurationVar(&cfg.Reevaluate, "reevaluate", 24*time.Hour, "how often every map is evaluated again (rules such as P10 depend on the date)")
+	flag.StringVar(&cfg.Durable, "durable", gap.Durable, "name of the durable consumer on SAMSPILL_EVENTS (a second instance running at the same time needs its own)")
+	daemon.Main("gap", "127.0.0.1:8083", func(ctx context.Context, logger *slog.Logger, f daemon.Flags) error {
+		return run(ctx, logger, f, cfg)
+	})
+}
+
+func run(ctx context.Context, logger *slog.Logger, f daemon.Flags, cfg gap.Config) error {
+	nc, err := f.Dial("samspill-gap")
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	cfg.Replicas, cfg.Logger = f.Replicas, logger
+	r, err := gap.Boot(ctx, nc, cfg)
+	if err != nil {
+		return err
+	}
+	logger.Info("gap service up", "nats", f.NATS, "http", f.HTTP, "subscribe", gap.SubjectPrefix+".>")
+	return daemon.Serve(ctx, logger, f.HTTP, r.Service.Handler(), func(context.Context) error {
+		r.Stop()
+		return nc.Drain()
+	})
+}
