@@ -7,6 +7,7 @@ require (
 	github.com/nats-io/nats.go v1.55.0
 	github.com/samspill/samspill/pkg v0.0.0
 	github.com/samspill/samspill/services/command v0.0.0
+	github.com/samspill/samspill/services/gap v0.0.0
 	github.com/samspill/samspill/services/graph v0.0.0-00010101000000-000000000000
 	golang.org/x/sync v0.24.0
 )
@@ -36,5 +37,6 @@ replace (
 	github.com/samspill/samspill/pkg => ../../pkg
 	github.com/samspill/samspill/schemas => ../../schemas
 	github.com/samspill/samspill/services/command => ../command
+	github.com/samspill/samspill/services/gap => ../gap
 	github.com/samspill/samspill/services/graph => ../graph
 )

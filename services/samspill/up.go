@@ -22,6 +22,7 @@ import (
 	"github.com/samspill/samspill/pkg/jsserver"
 	"github.com/samspill/samspill/pkg/seal"
 	"github.com/samspill/samspill/services/command/command"
+	"github.com/samspill/samspill/services/gap/gap"
 	"github.com/samspill/samspill/services/graph/graph"
 	"github.com/samspill/samspill/services/samspill/demo"
 )
@@ -124,6 +125,19 @@ func up(ctx context.Context, cfg upConfig, stdout io.Writer, logger *slog.Logger
 			return err
 		}
 	}
+	// The gap service starts after the demo is loaded, so that it
+	// evaluates each demo map once, as it stands, rather than after every
+	// command of the load.
+	pnc, err := srv.Connect("samspill-gap")
+	if err != nil {
+		return err
+	}
+	defer pnc.Close()
+	gapSvc, err := gap.Boot(ctx, pnc, gap.Config{Replicas: 1, Logger: logger.With("service", "gap")})
+	if err != nil {
+		return err
+	}
+	defer gapSvc.Stop()
 
 	ln, err := net.Listen("tcp", cfg.httpAddr)
 	if err != nil {
@@ -135,6 +149,8 @@ func up(ctx context.Context, cfg upConfig, stdout io.Writer, logger *slog.Logger
 	mux.Handle("/v1/maps", graphs.Service.Handler())
 	mux.Handle("/v1/maps/", graphs.Service.Handler())
 	mux.Handle("/v1/areas/", graphs.Service.Handler())
+	mux.Handle("GET /v1/maps/{mapId}/gaps", gapSvc.Service.Handler())
+	mux.Handle("GET /v1/areas/{municipality}/gaps", gapSvc.Service.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if !nc.IsConnected() {
 			http.Error(w, "nats disconnected", http.StatusServiceUnavailable)
@@ -151,6 +167,7 @@ func up(ctx context.Context, cfg upConfig, stdout io.Writer, logger *slog.Logger
 			"commands": "/v1/commands",
 			"maps":     "/v1/maps",
 			"areas":    "/v1/areas/{municipality}/system",
+			"gaps":     "/v1/maps/{mapId}/gaps",
 			"docs":     "docs/events.md",
 		})
 	})
@@ -161,10 +178,13 @@ func up(ctx context.Context, cfg upConfig, stdout io.Writer, logger *slog.Logger
 	fmt.Fprintf(stdout, `Samspill is up.
   HTTP API:  http://%s/  (commands: POST http://%s/v1/commands/<name>, list: GET /v1/commands)
   Maps:      http://%s/v1/maps  (a map: /v1/maps/<id>?at=YYYY-MM-DD; an area: /v1/areas/3203/system)
+  Gaps:      http://%s/v1/maps/<id>/gaps  (an area: /v1/areas/3203/gaps; ?lang=nb in Norwegian)
   NATS:      %s  (events: stream SAMSPILL_EVENTS, subjects samspill.map.> and samspill.directory.>)
+  Gap events: stream SAMSPILL_GAPS; follow them with  nats sub --server %s 'samspill.gap.>'
+             (one map: 'samspill.gap.*.<mapId>.>', one municipality: 'samspill.gap.3203.>', openings only: 'samspill.gap.*.*.*.*.opened')
   Data:      %s
 Stop with Ctrl-C.
-`, ln.Addr(), ln.Addr(), ln.Addr(), srv.ClientURL(), cfg.data)
+`, ln.Addr(), ln.Addr(), ln.Addr(), ln.Addr(), srv.ClientURL(), srv.ClientURL(), cfg.data)
 
 	select {
 	case <-ctx.Done():
@@ -179,11 +199,15 @@ Stop with Ctrl-C.
 	if err := hs.Shutdown(shutdown); err != nil {
 		logger.Warn("http shutdown", "err", err)
 	}
+	gapSvc.Stop()
 	cmds.Stop()
 	if err := graphs.Stop(shutdown); err != nil {
 		logger.Warn("graph service stop", "err", err)
 	}
 	if err := nc.Drain(); err != nil {
+		logger.Warn("nats drain", "err", err)
+	}
+	if err := pnc.Drain(); err != nil {
 		logger.Warn("nats drain", "err", err)
 	}
 	return nil

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats.go"
 )
 
 // startUp runs `samspill up` in the background and returns its HTTP base
@@ -126,6 +128,69 @@ func TestUpContinuesFromTheStoredLogAfterRestart(t *testing.T) {
 	resp, err := http.Get(base + "/healthz")
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("healthz: %v %v", resp, err)
+	}
+}
+
+// TestUpPublishesGaps checks that samspill up runs the gap service: a map
+// whose GP and DPS do not work together gets a P1 gap, published on
+// samspill.gap.> and answered at /v1/maps/{id}/gaps, and up says where to
+// subscribe.
+func TestUpPublishesGaps(t *testing.T) {
+	cfg := upConfig{data: t.TempDir(), httpAddr: "127.0.0.1:0", natsPort: 0, sync: "interval"}
+	base, natsURL, stop := startUpNATS(t, cfg)
+	defer stop()
+	nc, err := nats.Connect(natsURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	sub, err := nc.SubscribeSync("samspill.gap.*.*.P1.>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := func(res map[string]any) map[string]any { return res["ids"].(map[string]any) }
+	_, res := post(t, base, "open_map", `{"focus":"citizen","label":"Ola N.","municipality":"3203","validTime":"2024-01-01"}`)
+	mapID, citizen := ids(res)["mapId"].(string), ids(res)["citizenId"].(string)
+	actor := func(sector string) string {
+		status, res := post(t, base, "add_actor", fmt.Sprintf(`{"mapId":%q,"kind":"service","level":"service","sector":%q,"name":"X","validTime":"2024-01-01"}`, mapID, sector))
+		if status != http.StatusCreated {
+			t.Fatalf("add_actor: %d %v", status, res)
+		}
+		return ids(res)["actorId"].(string)
+	}
+	gp, dps := actor("primary-health"), actor("specialist-mh")
+	for _, a := range []string{gp, dps} {
+		if status, res := post(t, base, "add_relation", fmt.Sprintf(`{"mapId":%q,"from":%q,"to":%q,"type":"serves","quality":"good","validTime":"2024-01-01"}`, mapID, a, citizen)); status != http.StatusCreated {
+			t.Fatalf("add_relation: %d %v", status, res)
+		}
+	}
+	msg, err := sub.NextMsg(10 * time.Second)
+	if err != nil {
+		t.Fatalf("no P1 gap published: %v", err)
+	}
+	if !strings.HasPrefix(msg.Subject, "samspill.gap.3203."+mapID+".P1.") || !strings.HasSuffix(msg.Subject, ".opened") {
+		t.Fatalf("subject %s", msg.Subject)
+	}
+	// The query answers from what the service has published; the message
+	// can reach a subscriber a moment before the publisher has its ack.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		r, err := http.Get(base + "/v1/maps/" + mapID + "/gaps?lang=nb")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ans struct {
+			Gaps []struct{ Rule, Explanation string } `json:"gaps"`
+		}
+		err = json.NewDecoder(r.Body).Decode(&ans)
+		r.Body.Close()
+		if err == nil && r.StatusCode == http.StatusOK && len(ans.Gaps) > 0 && ans.Gaps[0].Rule == "P1" && strings.Contains(ans.Gaps[0].Explanation, "fastlegen") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/v1/maps/%s/gaps: %d %+v %v", mapID, r.StatusCode, ans, err)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
