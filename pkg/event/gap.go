@@ -20,10 +20,9 @@ import (
 // label, free text or a document-local id, which are personal data.
 
 var (
-	gapIDPattern       = regexp.MustCompile(`^[0-9a-f]{16}$`)
-	gapRulePattern     = regexp.MustCompile(`^[PS][0-9]{1,2}$`)
-	detailKeyPattern   = regexp.MustCompile(`^[a-z][A-Za-z0-9]{0,63}$`)
-	detailValuePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$`)
+	gapIDPattern     = regexp.MustCompile(`^[0-9a-f]{16}$`)
+	gapRulePattern   = regexp.MustCompile(`^[PS][0-9]{1,2}$`)
+	detailKeyPattern = regexp.MustCompile(`^[a-z][A-Za-z0-9]{0,63}$`)
 )
 
 // IsGapID reports whether s is a gap id: 16 lower-case hex digits, the
@@ -233,10 +232,13 @@ func checkText(c *checker, field, v string, max int) {
 	}
 }
 
+// MaxGapDetail bounds a string in a gap's details, in bytes.
+const MaxGapDetail = 200
+
 // CheckDetail reports whether v may be a value of a gap's details: a
-// finite number, a boolean, a string of at most 128 characters from
-// [A-Za-z0-9._:/-] (an id, a sector, a date, a reason; never free text),
-// or an array of such values.
+// finite number, a boolean, a short string (an id, a sector, a date, a
+// reason, a pair of sector groups: 1–200 bytes without control
+// characters), or an array of such values.
 func CheckDetail(v any) error {
 	return checkDetail(reflect.ValueOf(v))
 }
@@ -260,8 +262,13 @@ func checkDetail(v reflect.Value) error {
 		}
 		return nil
 	case reflect.String:
-		if !detailValuePattern.MatchString(v.String()) {
-			return fmt.Errorf("%q is not an id, code or date (at most 128 of A-Z a-z 0-9 . _ : / -)", v.String())
+		switch s := v.String(); {
+		case s == "":
+			return fmt.Errorf("an empty string is not allowed")
+		case len(s) > MaxGapDetail:
+			return fmt.Errorf("a string of %d bytes is longer than %d", len(s), MaxGapDetail)
+		case strings.ContainsAny(s, "\x00\r\n\t"):
+			return fmt.Errorf("a string with control characters is not allowed")
 		}
 		return nil
 	case reflect.Slice, reflect.Array:
