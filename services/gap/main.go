@@ -1,9 +1,10 @@
 // Command gap runs the Samspill gap service on its own against an external
 // NATS JetStream server: it evaluates the coordination-gap rules of every
-// citizen map as its events arrive, publishes gap_opened and gap_closed to
-// the stream SAMSPILL_GAPS, answers samspill.query.gaps and serves
-// /v1/maps/{id}/gaps and /v1/areas/{municipality}/gaps over HTTP. It needs
-// no master key. See README.md.
+// citizen map as its events arrive, and the system-wide rules of each
+// municipality, publishes gap_opened and gap_closed to the stream
+// SAMSPILL_GAPS, answers samspill.query.gaps and serves /v1/maps/{id}/gaps
+// and /v1/areas/{municipality}/gaps over HTTP. It needs no master key. See
+// README.md.
 package main
 
 import (
@@ -19,6 +20,7 @@ import (
 func main() {
 	var cfg gap.Config
 	flag.DurationVar(&cfg.Reevaluate, "reevaluate", 24*time.Hour, "how often every map is evaluated again (rules such as P10 depend on the date)")
+	flag.DurationVar(&cfg.SystemInterval, "system-interval", time.Minute, "shortest time between two evaluations of one municipality's system-wide rules (S1-S10) while its maps keep changing; negative: off")
 	flag.StringVar(&cfg.Durable, "durable", gap.Durable, "name of the durable consumer on SAMSPILL_EVENTS (a second instance running at the same time needs its own)")
 	daemon.Main("gap", "127.0.0.1:8083", func(ctx context.Context, logger *slog.Logger, f daemon.Flags) error {
 		return run(ctx, logger, f, cfg)

@@ -1,5 +1,6 @@
 // Package gap is Samspill's gap service: it keeps the coordination gaps of
-// every citizen map current and publishes each gap's opening and closing,
+// every citizen map (rules P1–P14) and of every municipality's system of
+// services (S1–S10) current, and publishes each gap's opening and closing,
 // exactly once, to its own stream SAMSPILL_GAPS.
 //
 // # What it reads and writes
@@ -28,6 +29,12 @@
 // new ones open; closings are published before openings. A closed or
 // erased map closes its open gaps (map-closed, map-erased). Municipality
 // and region maps have no P rules.
+//
+// The system-wide rules (gaps.System) are evaluated per municipality, on a
+// bundle of its open citizen maps and its organisation map exported
+// without names (export.StructureBundle): every municipality at start and
+// with the daily re-evaluation, and a municipality whose maps changed once
+// the service has caught up, at most every SystemInterval (a minute).
 //
 // # Exactly once
 //

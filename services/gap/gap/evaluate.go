@@ -23,7 +23,6 @@ func (s *Service) evaluateMap(ctx context.Context, mapID string, today date.Date
 	info := s.maps[mapID]
 	s.mu.Unlock()
 	position := info.seq
-	open := s.ledger.openOfMap(mapID)
 
 	var found []gaps.Gap
 	reason := event.GapResolved
@@ -46,16 +45,27 @@ func (s *Service) evaluateMap(ctx context.Context, mapID string, today date.Date
 		}
 	}
 
+	return s.reconcile(ctx, s.ledger.openOfMap(mapID), found, reason, today, position, func(g gaps.Gap) *event.GapOpened {
+		return &event.GapOpened{Scope: event.GapScopeMap, MapID: mapID, Municipality: info.municipality}
+	})
+}
+
+// reconcile publishes the difference between the open gaps of a map or an
+// area and the gaps an evaluation found: first the closings (with reason,
+// in rule order), then the openings (in the order found). base gives the
+// scope, map and municipality of a new gap. A rule switched off neither
+// opens nor closes gaps.
+func (s *Service) reconcile(ctx context.Context, open []event.GapOpened, found []gaps.Gap, reason event.GapCloseReason,
+	today date.Date, position uint64, base func(gaps.Gap) *event.GapOpened) error {
 	want := make(map[string]bool, len(found))
 	for _, g := range found {
 		want[g.ID] = true
 	}
+	isOpen := make(map[string]bool, len(open))
 	for _, g := range open { // sorted by rule and id
-		if want[g.GapID] {
+		isOpen[g.GapID] = true
+		if want[g.GapID] || reason == event.GapResolved && s.disabled(g.Rule) {
 			continue
-		}
-		if reason == event.GapResolved && s.cfg.Gaps.Disabled[g.Rule] {
-			continue // a rule switched off neither opens nor closes
 		}
 		c := &event.GapClosed{GapID: g.GapID, Rule: g.Rule, Scope: g.Scope, MapID: g.MapID, Municipality: g.Municipality,
 			Actors: g.Actors, Reason: reason, EvaluatedAt: today, Position: position}
@@ -63,18 +73,15 @@ func (s *Service) evaluateMap(ctx context.Context, mapID string, today date.Date
 			return err
 		}
 	}
-	isOpen := make(map[string]bool, len(open))
-	for _, g := range open {
-		isOpen[g.GapID] = true
-	}
-	for _, g := range found { // in rule order
+	for _, g := range found {
 		if isOpen[g.ID] {
 			continue
 		}
-		o := &event.GapOpened{GapID: g.ID, Rule: g.Rule, Scope: event.GapScopeMap, MapID: mapID, Municipality: info.municipality,
-			Actors: slices.Clone(g.Actors), Severity: event.GapSeverity(g.Severity),
-			Explanation: event.GapText{EN: g.Explanation.EN, NB: g.Explanation.NB}, Next: event.GapText{EN: g.Next.EN, NB: g.Next.NB},
-			Source: g.Source, Details: s.details(g.Rule, g.ID, g.Details), EvaluatedAt: today, Position: position}
+		o := base(g)
+		o.GapID, o.Rule, o.Actors, o.Severity = g.ID, g.Rule, slices.Clone(g.Actors), event.GapSeverity(g.Severity)
+		o.Explanation = event.GapText{EN: g.Explanation.EN, NB: g.Explanation.NB}
+		o.Next = event.GapText{EN: g.Next.EN, NB: g.Next.NB}
+		o.Source, o.Details, o.EvaluatedAt, o.Position = g.Source, s.details(g.Rule, g.ID, g.Details), today, position
 		if o.Actors == nil {
 			o.Actors = []string{}
 		}
@@ -83,6 +90,11 @@ func (s *Service) evaluateMap(ctx context.Context, mapID string, today date.Date
 		}
 	}
 	return nil
+}
+
+// disabled reports whether a rule is switched off.
+func (s *Service) disabled(rule string) bool {
+	return s.cfg.Gaps.Disabled[rule] || s.cfg.System.Disabled[rule]
 }
 
 // details returns a gap's details as they will decode from the event

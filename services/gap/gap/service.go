@@ -24,6 +24,15 @@ type Config struct {
 	// gaps.DefaultConfig(). A rule switched off in Disabled neither opens
 	// nor closes gaps.
 	Gaps *gaps.Config
+	// System holds the thresholds of the system-wide rules S1–S10; nil
+	// means gaps.DefaultSystemConfig() with Gaps as its citizen rules.
+	System *gaps.SystemConfig
+	// SystemInterval is the shortest time between two evaluations of the
+	// system-wide rules of one municipality (default 1 min): a
+	// municipality whose maps change is evaluated at once, and again at
+	// most this often while they keep changing. Negative: the system-wide
+	// rules are not evaluated.
+	SystemInterval time.Duration
 	// Reevaluate is how often every map is evaluated again although none
 	// of its events arrived, because rules such as P10 (cold relation)
 	// depend on the date; default 24 h, negative: never.
@@ -54,6 +63,17 @@ func (c *Config) defaults() error {
 	}
 	if err := c.Gaps.Validate(); err != nil {
 		return fmt.Errorf("gap: %w", err)
+	}
+	if c.System == nil {
+		d := gaps.DefaultSystemConfig()
+		d.Citizen = *c.Gaps
+		c.System = &d
+	}
+	if err := c.System.Validate(); err != nil {
+		return fmt.Errorf("gap: %w", err)
+	}
+	if c.SystemInterval == 0 {
+		c.SystemInterval = time.Minute
 	}
 	if c.Reevaluate == 0 {
 		c.Reevaluate = 24 * time.Hour
@@ -99,9 +119,14 @@ type Service struct {
 	history jetstream.ConsumeContext // follows SAMSPILL_GAPS
 
 	// Written by the event handler, read by the evaluation loop.
-	mu        sync.Mutex
-	dirty     map[string]time.Time // map id → when it first changed since its last evaluation
-	maps      map[string]mapInfo
+	mu    sync.Mutex
+	dirty map[string]time.Time // map id → when it first changed since its last evaluation
+	maps  map[string]mapInfo
+	// areaDirty and areaLast are for the system-wide rules: municipality
+	// → when its maps first changed since its last evaluation, and when
+	// that evaluation was.
+	areaDirty map[string]time.Time
+	areaLast  map[string]time.Time
 	lastCmd   string // commandid of the last event applied
 	applied   uint64 // sequence of the last event applied and marked
 	started   bool   // the first evaluation of every map is done
@@ -137,7 +162,7 @@ func New(ctx context.Context, js jetstream.JetStream, log *eventlog.Log, cfg Con
 		return nil, fmt.Errorf("gap: create stream %s: %w", Stream, err)
 	}
 	return &Service{cfg: cfg, js: js, log: log, stream: st, store: projection.NewStore(), ledger: newLedger(),
-		dirty: map[string]time.Time{}, maps: map[string]mapInfo{},
+		dirty: map[string]time.Time{}, maps: map[string]mapInfo{}, areaDirty: map[string]time.Time{}, areaLast: map[string]time.Time{},
 		ready: make(chan struct{}), stop: make(chan struct{}), done: make(chan struct{})}, nil
 }
 
@@ -204,19 +229,39 @@ func (s *Service) apply(_ context.Context, r eventlog.Record) error {
 	defer s.mu.Unlock()
 	s.lastCmd = r.Envelope.CommandID
 	s.applied = r.Seq
-	if err != nil || agg.Kind != event.AreaMap {
+	if err != nil {
 		return nil
 	}
-	m := s.maps[agg.ID]
-	if o, ok := r.Data.(*event.MapOpened); ok {
-		m.municipality = o.Focus.Municipality
-	}
-	m.seq, m.cmd = r.Seq, r.Envelope.CommandID
-	s.maps[agg.ID] = m
-	if _, ok := s.dirty[agg.ID]; !ok {
-		s.dirty[agg.ID] = time.Now()
+	now := time.Now()
+	switch agg.Kind {
+	case event.AreaMap:
+		m := s.maps[agg.ID]
+		if o, ok := r.Data.(*event.MapOpened); ok {
+			m.municipality = o.Focus.Municipality
+		}
+		m.seq, m.cmd = r.Seq, r.Envelope.CommandID
+		s.maps[agg.ID] = m
+		if _, ok := s.dirty[agg.ID]; !ok {
+			s.dirty[agg.ID] = now
+		}
+		s.areaChanged(m.municipality, now)
+	case event.AreaDirectory:
+		// An entry may be named by maps of any municipality.
+		for _, m := range s.maps {
+			s.areaChanged(m.municipality, now)
+		}
 	}
 	return nil
+}
+
+// areaChanged marks a municipality's system-wide rules due; s.mu is held.
+func (s *Service) areaChanged(municipality string, now time.Time) {
+	if s.cfg.SystemInterval < 0 || municipality == "" {
+		return
+	}
+	if _, ok := s.areaDirty[municipality]; !ok {
+		s.areaDirty[municipality] = now
+	}
 }
 
 // caughtUp reports whether the follower has delivered everything the log
@@ -274,13 +319,17 @@ func (s *Service) loop(ctx context.Context) {
 			if err != nil {
 				s.cfg.Logger.Error("first evaluation", "err", err)
 			}
+			s.cfg.Logger.Info("every map evaluated", "maps", n, "opened", s.opened.Load()-o, "closed", s.closed.Load()-c,
+				"took", time.Since(began).Round(time.Millisecond))
+			if err := s.evaluateAreas(ctx, true); err != nil {
+				s.cfg.Logger.Error("first evaluation of the system-wide rules", "err", err)
+			}
 			s.mu.Lock()
 			s.started = true
 			s.mu.Unlock()
 			close(s.ready)
 			known, open := s.ledger.counts()
-			s.cfg.Logger.Info("every map evaluated", "maps", n, "opened", s.opened.Load()-o, "closed", s.closed.Load()-c,
-				"gaps", known, "open", open, "took", time.Since(began).Round(time.Millisecond))
+			s.cfg.Logger.Info("gap service ready", "gaps", known, "open", open, "took", time.Since(began).Round(time.Millisecond))
 		case due:
 			due = false
 			o, c, began := s.opened.Load(), s.closed.Load(), time.Now()
@@ -290,6 +339,9 @@ func (s *Service) loop(ctx context.Context) {
 			}
 			s.cfg.Logger.Info("every map evaluated again", "maps", n, "opened", s.opened.Load()-o, "closed", s.closed.Load()-c,
 				"took", time.Since(began).Round(time.Millisecond))
+			if err := s.evaluateAreas(ctx, true); err != nil {
+				s.cfg.Logger.Error("re-evaluation of the system-wide rules", "err", err)
+			}
 		default:
 			o, c := s.opened.Load(), s.closed.Load()
 			n, err := s.evaluateDirty(ctx)
@@ -298,6 +350,9 @@ func (s *Service) loop(ctx context.Context) {
 			}
 			if o, c := s.opened.Load()-o, s.closed.Load()-c; o+c > 0 {
 				s.cfg.Logger.Info("changed maps evaluated", "maps", n, "opened", o, "closed", c)
+			}
+			if err := s.evaluateAreas(ctx, false); err != nil {
+				s.cfg.Logger.Error("evaluation of the system-wide rules", "err", err)
 			}
 		}
 	}
@@ -312,8 +367,10 @@ func (s *Service) Reevaluate(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	_, err := s.evaluateAll(ctx)
-	return err
+	if _, err := s.evaluateAll(ctx); err != nil {
+		return err
+	}
+	return s.evaluateAreas(ctx, true)
 }
 
 // take removes from the changed maps those ready for evaluation and
@@ -426,7 +483,7 @@ func (s *Service) Settled(ctx context.Context, seq uint64) error {
 	defer t.Stop()
 	for {
 		s.mu.Lock()
-		ok := s.started && s.applied >= seq && len(s.dirty) == 0 && !s.busy
+		ok := s.started && s.applied >= seq && len(s.dirty) == 0 && len(s.areaDirty) == 0 && !s.busy
 		s.mu.Unlock()
 		if ok {
 			return nil

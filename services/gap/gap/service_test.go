@@ -98,10 +98,11 @@ func setup(t *testing.T) *env {
 	return e
 }
 
-// start starts a gap service on the test's server and clock.
+// start starts a gap service on the test's server and clock, with the
+// system-wide rules off unless an option turns them on.
 func (e *env) start(opts ...func(*gap.Config)) *gap.Service {
 	e.t.Helper()
-	cfg := gap.Config{Clock: func() time.Time { return *e.now.Load() }, Location: time.UTC, Reevaluate: -1,
+	cfg := gap.Config{Clock: func() time.Time { return *e.now.Load() }, Location: time.UTC, Reevaluate: -1, SystemInterval: -1,
 		Logger: slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 	for _, o := range opts {
 		o(&cfg)
@@ -726,4 +727,101 @@ func subjectMatches(filter, subject string) bool {
 		}
 	}
 	return len(f) == len(s)
+}
+
+// TestSystemRules wires the system-wide rules: five citizens of one
+// municipality share a GP office and a DPS that do not work together on
+// their maps (S1, shared caseload without collaboration); once three of
+// the five maps record a collaboration, S1 closes. System gaps are
+// published under samspill.gap.<municipality>.system.<rule>.<gapId>, with
+// directory ids as actors, each transition once, also across a restart.
+func TestSystemRules(t *testing.T) {
+	e := setup(t)
+	fast := func(c *gap.Config) { c.SystemInterval = time.Millisecond }
+	g := e.start(fast)
+	e.do(&command.RegisterEntry{EntryID: "legekontor-sentrum", Kind: "service", Name: "Legekontoret Sentrum", Sector: "primary-health", Municipality: "0301"})
+	e.do(&command.RegisterEntry{EntryID: "dps-nordre-aker", Kind: "service", Name: "DPS Nordre Aker", Sector: "specialist-mh", Municipality: "0301"})
+	type citizen struct{ mapID, gp, dps string }
+	var cs []citizen
+	for i := range 5 {
+		r := e.do(&command.OpenMap{Meta: command.Meta{ValidTime: d("2026-05-01")}, Focus: stakeholder.FocusCitizen, Label: fmt.Sprintf("Person %d", i), Municipality: "0301"})
+		c := citizen{mapID: r.IDs["mapId"]}
+		add := func(sector stakeholder.Sector, dir string) string {
+			return e.do(&command.AddActor{MapID: c.mapID, Meta: command.Meta{ValidTime: d("2026-05-01")}, Kind: "service", Level: "service",
+				Sector: sector, Name: "Someone", Directory: dir}).IDs["actorId"]
+		}
+		c.gp, c.dps = add("primary-health", "legekontor-sentrum"), add("specialist-mh", "dps-nordre-aker")
+		for _, a := range []string{c.gp, c.dps} {
+			rel := e.do(&command.AddRelation{MapID: c.mapID, Meta: command.Meta{ValidTime: d("2026-06-01")}, From: a, To: r.IDs["citizenId"], Type: "serves", Quality: "good"}).IDs["relationId"]
+			e.do(&command.RecordContact{MapID: c.mapID, Meta: command.Meta{ValidTime: d("2026-11-20")}, RelationID: rel})
+		}
+		cs = append(cs, c)
+	}
+	pair := []string{"dps-nordre-aker", "legekontor-sentrum"}
+	s1 := gaps.GapID("system/0301", "S1", pair)
+	history := func() []transition {
+		var out []transition
+		for _, tr := range e.transitions() {
+			if strings.HasPrefix(tr.Subject, "samspill.gap.0301.system.") {
+				out = append(out, tr)
+			}
+		}
+		return out
+	}
+	find := func(trs []transition, id string) []transition {
+		var out []transition
+		for _, tr := range trs {
+			if strings.TrimPrefix(tr.Env.Subject, "gap/") == id {
+				out = append(out, tr)
+			}
+		}
+		return out
+	}
+	opened := find(history(), s1)
+	if len(opened) != 1 {
+		t.Fatalf("S1 for the GP office and the DPS: %v", opened)
+	}
+	op := opened[0].Data.(*event.GapOpened)
+	if op.Scope != event.GapScopeSystem || op.MapID != "" || op.Municipality != "0301" || !slices.Equal(op.Actors, pair) ||
+		opened[0].Subject != gap.Subject("0301", "", "S1", s1, gap.Opened) || op.Details["shared"] != 5.0 {
+		t.Fatalf("S1 opened: %s %+v", opened[0].Subject, op)
+	}
+	for _, c := range cs[:3] {
+		e.do(&command.AddRelation{MapID: c.mapID, Meta: command.Meta{ValidTime: d("2026-11-01")}, From: c.gp, To: c.dps, Type: "collaborates", Quality: "good"})
+	}
+	trs := find(history(), s1)
+	if len(trs) != 2 || trs[1].Data.(*event.GapClosed).Reason != event.GapResolved || trs[1].MsgID != gap.MsgID(s1, 2) {
+		t.Fatalf("S1 after three maps record a collaboration: %v", trs)
+	}
+	// Every system gap alternates opened and closed, numbered from 1.
+	all := history()
+	n := map[string]int{}
+	for _, tr := range all {
+		id := strings.TrimPrefix(tr.Env.Subject, "gap/")
+		n[id]++
+		wantOpen := n[id]%2 == 1
+		if _, isOpen := tr.Data.(*event.GapOpened); isOpen != wantOpen || tr.MsgID != gap.MsgID(id, n[id]) {
+			t.Errorf("%s: transition %d of %s", tr, n[id], id)
+		}
+	}
+	// The area query shows the open system gaps with the maps' gaps.
+	ans, err := g.Gaps(context.Background(), gap.Query{Municipality: "0301"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	system := 0
+	for _, og := range ans.Gaps {
+		if og.Scope == event.GapScopeSystem {
+			system++
+		}
+	}
+	if want := len(all) - 2*(len(all)-len(n)); system != want {
+		t.Errorf("the area query shows %d system gaps; %d are open", system, want)
+	}
+	e.stop(g)
+	before := e.count()
+	e.start(fast)
+	if after := e.count(); after != before {
+		t.Fatalf("a restart published %d system transitions", after-before)
+	}
 }
