@@ -75,10 +75,10 @@ func (l *ledger) apply(seq uint64, n int, data event.Data) bool {
 	case *event.GapOpened:
 		r.open, r.gap, r.position, r.evaluatedAt = true, *d, d.Position, d.EvaluatedAt
 	case *event.GapClosed:
+		// A closed gap needs only its identity until it opens again:
+		// keep no texts or details of it.
 		r.open, r.position, r.evaluatedAt = false, d.Position, d.EvaluatedAt
-		if r.gap.GapID == "" { // the opening is not in the ledger (it cannot be, but keep what the closing says)
-			r.gap = event.GapOpened{GapID: d.GapID, Rule: d.Rule, Scope: d.Scope, MapID: d.MapID, Municipality: d.Municipality, Actors: d.Actors}
-		}
+		r.gap = event.GapOpened{GapID: d.GapID, Rule: d.Rule, Scope: d.Scope, MapID: d.MapID, Municipality: d.Municipality, Actors: d.Actors}
 	}
 	if r.open {
 		l.index(id, r)

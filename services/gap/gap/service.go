@@ -35,7 +35,9 @@ type Config struct {
 	SystemInterval time.Duration
 	// Reevaluate is how often every map is evaluated again although none
 	// of its events arrived, because rules such as P10 (cold relation)
-	// depend on the date; default 24 h, negative: never.
+	// depend on the date; default 24 h, negative: never. With it, every
+	// map is also evaluated again when the date changes (at midnight in
+	// Location).
 	Reevaluate time.Duration
 	// SettleDelay is the longest a changed map waits for its evaluation
 	// while the log is still delivering events (default 100 ms). Once the
@@ -296,6 +298,7 @@ func (s *Service) loop(ctx context.Context) {
 		reevaluate = t.C
 	}
 	due := false
+	var evaluatedOn date.Date // the date of the last evaluation of every map
 	for {
 		select {
 		case <-s.stop:
@@ -309,11 +312,15 @@ func (s *Service) loop(ctx context.Context) {
 		s.mu.Lock()
 		started := s.started
 		s.mu.Unlock()
+		if started && reevaluate != nil && s.today() != evaluatedOn {
+			due = true
+		}
 		switch {
 		case !started:
 			if !s.replayed() {
 				continue
 			}
+			evaluatedOn = s.today()
 			o, c, began := s.opened.Load(), s.closed.Load(), time.Now()
 			n, err := s.evaluateAll(ctx)
 			if err != nil {
@@ -331,7 +338,7 @@ func (s *Service) loop(ctx context.Context) {
 			known, open := s.ledger.counts()
 			s.cfg.Logger.Info("gap service ready", "gaps", known, "open", open, "took", time.Since(began).Round(time.Millisecond))
 		case due:
-			due = false
+			due, evaluatedOn = false, s.today()
 			o, c, began := s.opened.Load(), s.closed.Load(), time.Now()
 			n, err := s.evaluateAll(ctx)
 			if err != nil {

@@ -65,9 +65,8 @@ type env struct {
 	logs *logBuffer
 	gaps []*gap.Service // running, to settle after each command
 	junk bool           // SAMSPILL_GAPS holds messages that are not events
-	// directory is set once the directory entry of the scenario's DPS
-	// is registered.
-	directory bool
+	// directory registers the directory entry of the scenario's DPS.
+	directory sync.Once
 }
 
 func setup(t *testing.T) *env {
@@ -307,10 +306,9 @@ type olaMap struct {
 
 func (e *env) openOla() *olaMap {
 	o := &olaMap{names: []string{"Ola Nordmann", "Ola N.", "Dr. Hansen", "Poliklinikk Nord", "ref-ola-local", "ref-gp-local", "ref-dps-local", "ref-gp-serves"}}
-	if !e.directory {
-		e.directory = true
+	e.directory.Do(func() {
 		e.do(&command.RegisterEntry{EntryID: "dps-nordre-aker", Kind: "service", Name: "DPS Nordre Aker", Sector: "specialist-mh", Municipality: "0301"})
-	}
+	})
 	r := e.do(&command.OpenMap{Meta: command.Meta{ValidTime: d("2026-05-01")}, Focus: stakeholder.FocusCitizen, Label: "Ola N.",
 		Municipality: "0301", CitizenName: "Ola Nordmann", CitizenRef: "ref-ola-local"})
 	o.mapID, o.citizen = r.IDs["mapId"], r.IDs["citizenId"]
@@ -385,6 +383,7 @@ func (e *env) head() uint64 {
 // those openings and closings, in order, with their subjects, ids, rules
 // and actors. The events and the logs hold no names or local ids.
 func TestGapsOpenAndCloseAsCommandsArrive(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	e.start()
 	o := e.openOla()
@@ -428,6 +427,7 @@ func TestGapsOpenAndCloseAsCommandsArrive(t *testing.T) {
 // service on the same server, once resuming and once with its durable
 // consumer deleted (a replay of the whole log): neither publishes anything.
 func TestRestartPublishesNothingNew(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	g := e.start()
 	o := e.openOla()
@@ -467,6 +467,7 @@ func TestRestartPublishesNothingNew(t *testing.T) {
 // TestTwoInstancesPublishEachTransitionOnce runs two gap services at once
 // on one log; every transition is published once.
 func TestTwoInstancesPublishEachTransitionOnce(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	e.start()
 	e.start(func(c *gap.Config) { c.Durable = "samspill-gap-2" })
@@ -476,9 +477,55 @@ func TestTwoInstancesPublishEachTransitionOnce(t *testing.T) {
 	check(t, o.mapID, "0301", e.transitions(), 0, wants)
 }
 
+// TestTwoInstancesUnderLoad writes several maps at once, without waiting
+// for the two gap services in between: whatever states they evaluate,
+// every gap's transitions alternate opened and closed, numbered from 1
+// without a gap or a repeat, and a third instance started afterwards finds
+// nothing to publish: the stream holds exactly the current gaps.
+func TestTwoInstancesUnderLoad(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	e.start(func(c *gap.Config) { c.SettleDelay = time.Millisecond })
+	e.start(func(c *gap.Config) { c.Durable = "samspill-gap-2" })
+	running := e.gaps
+	e.gaps = nil // do not settle after each command
+	var wg sync.WaitGroup
+	for range 6 {
+		wg.Go(func() {
+			o := e.openOla()
+			e.openGaps(o)
+			e.closeGaps(o)
+			e.do(&command.AddActor{MapID: o.mapID, Kind: "person", Level: "individual", Sector: "informal", Name: "Kari"})
+		})
+	}
+	wg.Wait()
+	head := e.head()
+	for _, g := range running {
+		e.settle(g, head)
+	}
+	all := e.transitions()
+	n := map[string]int{}
+	for _, tr := range all {
+		id := strings.TrimPrefix(tr.Env.Subject, "gap/")
+		n[id]++
+		_, isOpen := tr.Data.(*event.GapOpened)
+		if isOpen != (n[id]%2 == 1) || tr.MsgID != gap.MsgID(id, n[id]) {
+			t.Errorf("%s: transition %d of %s", tr, n[id], id)
+		}
+	}
+	before := e.count()
+	e.gaps = nil
+	e.start(func(c *gap.Config) { c.Durable = "samspill-gap-3" })
+	if after := e.count(); after != before {
+		t.Fatalf("a third instance published %d transitions: the stream did not hold the current gaps", after-before)
+	}
+	t.Logf("%d transitions of %d gaps", len(all), len(n))
+}
+
 // TestClosedAndErasedMapsCloseTheirGaps closes one map and erases another:
 // their open gaps close with the reasons map-closed and map-erased.
 func TestClosedAndErasedMapsCloseTheirGaps(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	e.start()
 	for _, tc := range []struct {
@@ -506,6 +553,7 @@ func TestClosedAndErasedMapsCloseTheirGaps(t *testing.T) {
 // no new events: the daily re-evaluation finds the relations cold (P10)
 // and participation unassessed for more than 180 days (P11).
 func TestDailyReevaluationOpensColdRelations(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	g := e.start()
 	o := e.openOla()
@@ -540,11 +588,12 @@ func TestDailyReevaluationOpensColdRelations(t *testing.T) {
 	}
 }
 
-// TestScheduledReevaluation checks that the service re-evaluates on its own
-// every Reevaluate.
-func TestScheduledReevaluation(t *testing.T) {
+// TestReevaluationWhenTheDateChanges checks that the service re-evaluates
+// every map on its own when the date changes, well before Reevaluate.
+func TestReevaluationWhenTheDateChanges(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
-	e.start(func(c *gap.Config) { c.Reevaluate = 20 * time.Millisecond })
+	e.start(func(c *gap.Config) { c.Reevaluate = time.Hour })
 	o := e.openOla()
 	e.openGaps(o)
 	before := e.count()
@@ -553,7 +602,7 @@ func TestScheduledReevaluation(t *testing.T) {
 	deadline := time.Now().Add(10 * time.Second)
 	for e.count() == before {
 		if time.Now().After(deadline) {
-			t.Fatal("no re-evaluation within 10 s")
+			t.Fatal("no re-evaluation within 10 s of the date change")
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -562,6 +611,7 @@ func TestScheduledReevaluation(t *testing.T) {
 // TestMalformedMessagesAreSkipped puts messages that are not events on
 // both streams: the service logs and skips them, and goes on.
 func TestMalformedMessagesAreSkipped(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	e.junk = true
 	e.stop(e.start()) // creates SAMSPILL_GAPS
@@ -592,6 +642,7 @@ func TestMalformedMessagesAreSkipped(t *testing.T) {
 
 // TestQueries asks for open gaps over NATS and HTTP.
 func TestQueries(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	g := e.start()
 	o := e.openOla()
@@ -664,6 +715,7 @@ func TestQueries(t *testing.T) {
 // TestStreamAndSubjects checks the stream's configuration and that the
 // documented filters select what they promise.
 func TestStreamAndSubjects(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	e.start()
 	o := e.openOla()
@@ -736,6 +788,7 @@ func subjectMatches(filter, subject string) bool {
 // published under samspill.gap.<municipality>.system.<rule>.<gapId>, with
 // directory ids as actors, each transition once, also across a restart.
 func TestSystemRules(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	fast := func(c *gap.Config) { c.SystemInterval = time.Millisecond }
 	g := e.start(fast)
