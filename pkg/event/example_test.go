@@ -45,3 +45,44 @@ func ExampleUnmarshal() {
 	// map/41e5d472-f4b3-42f7-a7ed-1eefb1e3bc65 from 2025-02-24
 	// service specialist-mh dps-nordre-aker
 }
+
+// A system that follows coordination gaps decodes them like any event: the
+// type says opened or closed, the data names the rule, the map and the
+// actors by machine id, and carries the texts in English and bokmål.
+func ExampleUnmarshal_gap() {
+	msg := []byte(`{
+	  "specversion": "1.0",
+	  "id": "964fac2a-ddf9-50b7-a265-459675f3f79b",
+	  "source": "/samspill/gap",
+	  "type": "no.samspill.gap.v1.gap_closed",
+	  "subject": "gap/405a100e50cd5544",
+	  "time": "2025-06-12T09:41:27.531Z",
+	  "datacontenttype": "application/json",
+	  "validtime": "2025-06-12",
+	  "commandid": "e1c50b73-56c3-54ef-9060-38ca82bf5392",
+	  "data": {
+	    "gapId": "405a100e50cd5544",
+	    "rule": "P1",
+	    "scope": "map",
+	    "mapId": "41e5d472-f4b3-42f7-a7ed-1eefb1e3bc65",
+	    "municipality": "0301",
+	    "actors": ["1704842c-8163-4326-9061-8468fbe1cdf2", "50c42c5f-6183-4911-b163-6176cfcfe8c6"],
+	    "reason": "resolved",
+	    "evaluatedAt": "2025-06-12",
+	    "position": 64
+	  }
+	}`)
+	_, data, err := event.Unmarshal(msg)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	switch d := data.(type) {
+	case *event.GapOpened:
+		fmt.Println("opened", d.Rule, d.MapID, d.Explanation.EN)
+	case *event.GapClosed:
+		fmt.Println("closed", d.Rule, d.MapID, d.Reason, len(d.Actors), "actors")
+	}
+	// Output:
+	// closed P1 41e5d472-f4b3-42f7-a7ed-1eefb1e3bc65 resolved 2 actors
+}
