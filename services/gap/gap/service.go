@@ -469,11 +469,15 @@ func (s *Service) evaluateMaps(ctx context.Context, ids []string) error {
 			}
 		})
 	}
+feed:
 	for _, id := range ids {
-		if ctx.Err() != nil {
-			break
+		select {
+		case work <- id:
+		case <-ctx.Done():
+			break feed
+		case <-s.stop: // shutting down: the next start evaluates every map anyway
+			break feed
 		}
-		work <- id
 	}
 	close(work)
 	wg.Wait()
