@@ -40,7 +40,12 @@ func (s *Service) evaluateMap(ctx context.Context, mapID string, today date.Date
 		// Municipality and region maps have no rules of their own.
 	default:
 		found, err = gaps.Citizen(export.Structure(v), *s.cfg.Gaps)
-		if err != nil {
+		if errors.Is(err, gaps.ErrNotCitizenMap) {
+			// The map cannot be read as a citizen map (its citizen was
+			// removed): none of its rules holds.
+			s.cfg.Logger.Warn("map not evaluated as a citizen map", "map", mapID, "err", err)
+			found = nil
+		} else if err != nil {
 			return fmt.Errorf("evaluate %s: %w", mapID, err)
 		}
 	}

@@ -123,6 +123,7 @@ type Service struct {
 	// Written by the event handler, read by the evaluation loop.
 	mu    sync.Mutex
 	dirty map[string]time.Time // map id → when it first changed since its last evaluation
+	retry map[string]time.Time // map id → not before, after a failed evaluation
 	maps  map[string]mapInfo
 	// areaDirty and areaLast are for the system-wide rules: municipality
 	// → when its maps first changed since its last evaluation, and when
@@ -164,7 +165,7 @@ func New(ctx context.Context, js jetstream.JetStream, log *eventlog.Log, cfg Con
 		return nil, fmt.Errorf("gap: create stream %s: %w", Stream, err)
 	}
 	return &Service{cfg: cfg, js: js, log: log, stream: st, store: projection.NewStore(), ledger: newLedger(),
-		dirty: map[string]time.Time{}, maps: map[string]mapInfo{}, areaDirty: map[string]time.Time{}, areaLast: map[string]time.Time{},
+		dirty: map[string]time.Time{}, retry: map[string]time.Time{}, maps: map[string]mapInfo{}, areaDirty: map[string]time.Time{}, areaLast: map[string]time.Time{},
 		ready: make(chan struct{}), stop: make(chan struct{}), done: make(chan struct{})}, nil
 }
 
@@ -400,14 +401,19 @@ func (s *Service) take(all bool) []string {
 			if _, changed := s.dirty[id]; !changed || settled(id) {
 				out = append(out, id)
 				delete(s.dirty, id)
+				delete(s.retry, id)
 			}
 		}
 	} else {
 		now := time.Now()
 		for id, since := range s.dirty {
+			if now.Before(s.retry[id]) {
+				continue
+			}
 			if caught || now.Sub(since) >= s.cfg.SettleDelay && settled(id) {
 				out = append(out, id)
 				delete(s.dirty, id)
+				delete(s.retry, id)
 			}
 		}
 	}
@@ -454,11 +460,12 @@ func (s *Service) evaluateMaps(ctx context.Context, ids []string) error {
 		wg.Go(func() {
 			for id := range work {
 				if err := s.evaluateMap(ctx, id, today); err != nil {
-					s.cfg.Logger.Error("map not evaluated; will retry", "map", id, "err", err)
+					s.cfg.Logger.Error("map not evaluated; will retry in a second", "map", id, "err", err)
 					s.mu.Lock()
 					if _, ok := s.dirty[id]; !ok {
 						s.dirty[id] = time.Now()
 					}
+					s.retry[id] = time.Now().Add(time.Second)
 					s.mu.Unlock()
 					errMu.Lock()
 					if first == nil {
