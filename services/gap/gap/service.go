@@ -130,6 +130,10 @@ type Service struct {
 	// that evaluation was.
 	areaDirty map[string]time.Time
 	areaLast  map[string]time.Time
+	// directoryChanged is when the directory first changed since the
+	// system-wide rules last took note: an entry may be named by maps of
+	// any municipality, so every municipality is due.
+	directoryChanged time.Time
 	lastCmd   string // commandid of the last event applied
 	applied   uint64 // sequence of the last event applied and marked
 	started   bool   // the first evaluation of every map is done
@@ -249,9 +253,8 @@ func (s *Service) apply(_ context.Context, r eventlog.Record) error {
 		}
 		s.areaChanged(m.municipality, now)
 	case event.AreaDirectory:
-		// An entry may be named by maps of any municipality.
-		for _, m := range s.maps {
-			s.areaChanged(m.municipality, now)
+		if s.cfg.SystemInterval >= 0 && s.directoryChanged.IsZero() {
+			s.directoryChanged = now
 		}
 	}
 	return nil
@@ -501,7 +504,7 @@ func (s *Service) Settled(ctx context.Context, seq uint64) error {
 	defer t.Stop()
 	for {
 		s.mu.Lock()
-		ok := s.started && s.applied >= seq && len(s.dirty) == 0 && len(s.areaDirty) == 0 && !s.busy
+		ok := s.started && s.applied >= seq && len(s.dirty) == 0 && len(s.areaDirty) == 0 && s.directoryChanged.IsZero() && !s.busy
 		s.mu.Unlock()
 		if ok {
 			return nil

@@ -27,6 +27,12 @@ func (s *Service) takeAreas(all bool) []string {
 	now := time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !s.directoryChanged.IsZero() {
+		for _, m := range s.maps {
+			s.areaChanged(m.municipality, s.directoryChanged)
+		}
+		s.directoryChanged = time.Time{}
+	}
 	var out []string
 	if all {
 		seen := map[string]bool{}
