@@ -41,7 +41,7 @@ const (
 // UUIDv5(TransitionNamespace, "g:n"), and its event id is derived from that
 // as for the first event of a command (eventlog.EventID). It is
 // UUIDv5(NameSpaceURL, "https://schemas.samspill.no/gap/v1").
-var TransitionNamespace = uuid.MustParse("678d516f-9bf1-5099-a51c-120d03977ca9")
+const TransitionNamespace = "678d516f-9bf1-5099-a51c-120d03977ca9"
 
 // StreamConfig returns the configuration of SAMSPILL_GAPS: file storage,
 // limits retention with no limits (the transitions are a record, and the
@@ -120,7 +120,7 @@ func ParseSubject(subject string) (ParsedSubject, error) {
 
 // TransitionID returns the commandid of the n-th transition of a gap.
 func TransitionID(gapID string, n int) string {
-	return uuid.NewSHA1(TransitionNamespace, []byte(gapID+":"+strconv.Itoa(n))).String()
+	return uuid.NewSHA1(uuid.MustParse(TransitionNamespace), []byte(gapID+":"+strconv.Itoa(n))).String()
 }
 
 // EventID returns the event id of the n-th transition of a gap.
