@@ -134,12 +134,12 @@ type Service struct {
 	// system-wide rules last took note: an entry may be named by maps of
 	// any municipality, so every municipality is due.
 	directoryChanged time.Time
-	lastCmd   string // commandid of the last event applied
-	applied   uint64 // sequence of the last event applied and marked
-	started   bool   // the first evaluation of every map is done
-	busy      bool   // an evaluation is running
-	lastSeen  atomic.Uint64
-	headStart uint64 // the log's last sequence when Start was called
+	lastCmd          string // commandid of the last event applied
+	applied          uint64 // sequence of the last event applied and marked
+	started          bool   // the first evaluation of every map is done
+	busy             bool   // an evaluation is running
+	lastSeen         atomic.Uint64
+	headStart        uint64 // the log's last sequence when Start was called
 
 	// opened and closed count the transitions this instance published.
 	opened, closed atomic.Int64
