@@ -162,7 +162,28 @@ func CheckString(s string) error {
 	return nil
 }
 
-var escaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "\r", `\r`, "&", "&amp;")
-
 // escape escapes s for the inside of a DOT quoted string.
-func escape(s string) string { return escaper.Replace(s) }
+func escape(s string) string {
+	if !strings.ContainsAny(s, "\\\"\n\r&") {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	for _, r := range s {
+		switch r {
+		case '\\':
+			b.WriteString(`\\`)
+		case '"':
+			b.WriteString(`\"`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '&':
+			b.WriteString("&amp;")
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}

@@ -64,7 +64,9 @@ const (
 	stmtSubgraph
 )
 
-var stmtNames = [...]string{"graph attributes", "node defaults", "edge defaults", "node", "edge", "subgraph"}
+func (k stmtKind) String() string {
+	return [...]string{"graph attributes", "node defaults", "edge defaults", "node", "edge", "subgraph"}[k]
+}
 
 // stmt is one statement of a block.
 type stmt struct {
@@ -178,7 +180,7 @@ func (w *writer) block(b *Block, depth int, where string) error {
 	indent := strings.Repeat("\t", depth)
 	for i, s := range b.stmts {
 		at := func(field string, err error) error {
-			return fmt.Errorf("%w: %s, statement %d (%s): %s: %v", ErrInvalid, where, i+1, stmtNames[s.kind], field, err)
+			return fmt.Errorf("%w: %s, statement %d (%s): %s: %v", ErrInvalid, where, i+1, s.kind, field, err)
 		}
 		switch s.kind {
 		case stmtGraphAttrs, stmtNodeDefaults, stmtEdgeDefaults:

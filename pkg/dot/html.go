@@ -80,8 +80,8 @@ func Sub(children ...Content) Content { return Element("SUB", nil, children...) 
 // Sup is SUP.
 func Sup(children ...Content) Content { return Element("SUP", nil, children...) }
 
-// inline are the elements allowed in text.
-var inline = []string{"FONT", "B", "I", "U", "O", "S", "SUB", "SUP", "BR"}
+// inline returns the elements allowed in text.
+func inline() []string { return []string{"FONT", "B", "I", "U", "O", "S", "SUB", "SUP", "BR"} }
 
 // HTMLLabel checks and writes an HTML-like label: either one TABLE, or
 // text with inline elements (FONT, B, I, U, O, S, SUB, SUP, BR). It
@@ -124,8 +124,8 @@ func writeInline(b *strings.Builder, cs []Content, parent string) error {
 				return fmt.Errorf("text in %s: %v", parent, err)
 			}
 		case *element:
-			if !slices.Contains(inline, c.tag) {
-				return fmt.Errorf("%s inside %s: only text and %s may be there", c.tag, parent, strings.Join(inline, ", "))
+			if !slices.Contains(inline(), c.tag) {
+				return fmt.Errorf("%s inside %s: only text and %s may be there", c.tag, parent, strings.Join(inline(), ", "))
 			}
 			if err := writeElement(b, c, parent); err != nil {
 				return err
@@ -227,7 +227,7 @@ func writeOpen(b *strings.Builder, e *element) error {
 		if err := checkString(a.Value); err != nil {
 			return fmt.Errorf("%s attribute %s: %v", e.tag, k, err)
 		}
-		b.WriteString(" " + k + `="` + htmlEscaper.Replace(a.Value) + `"`)
+		b.WriteString(" " + k + `="` + htmlEscape(a.Value) + `"`)
 	}
 	switch e.tag {
 	case "BR", "HR", "VR", "IMG":
@@ -252,7 +252,32 @@ func isHTMLName(s string) bool {
 	return true
 }
 
-var htmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "\r\n", "&#10;", "\n", "&#10;", "\r", "&#10;")
+// htmlEscape escapes text and attribute values of HTML-like labels;
+// a line break in an attribute value becomes a character reference.
+func htmlEscape(s string) string {
+	if !strings.ContainsAny(s, "&<>\"\r\n") {
+		return s
+	}
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	var b strings.Builder
+	for _, r := range s {
+		switch r {
+		case '&':
+			b.WriteString("&amp;")
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		case '"':
+			b.WriteString("&quot;")
+		case '\r', '\n':
+			b.WriteString("&#10;")
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
 
 // writeText writes escaped text, line breaks as <BR/>.
 func writeText(b *strings.Builder, s string) error {
@@ -265,7 +290,7 @@ func writeText(b *strings.Builder, s string) error {
 		if i > 0 {
 			b.WriteString("<BR/>")
 		}
-		b.WriteString(htmlEscaper.Replace(line))
+		b.WriteString(htmlEscape(line))
 	}
 	return nil
 }
