@@ -2,41 +2,12 @@ package gap
 
 import (
 	"context"
-	"fmt"
 	"slices"
 
 	"github.com/samspill/samspill/pkg/date"
 	"github.com/samspill/samspill/pkg/event"
+	"github.com/samspill/samspill/pkg/query"
 )
-
-// Error is a refused query; Code is invalid or not-found.
-type Error struct {
-	Code    string `json:"code"`
-	Field   string `json:"field,omitempty"`
-	Message string `json:"message"`
-}
-
-func (e *Error) Error() string { return e.Code + ": " + e.Message }
-
-// ErrNotFound and ErrInvalid match *Error by code with errors.Is.
-var (
-	ErrNotFound = &Error{Code: "not-found"}
-	ErrInvalid  = &Error{Code: "invalid"}
-)
-
-// Is matches errors of the same code.
-func (e *Error) Is(target error) bool {
-	t, ok := target.(*Error)
-	return ok && t.Code == e.Code
-}
-
-func invalid(field, format string, args ...any) *Error {
-	return &Error{Code: "invalid", Field: field, Message: fmt.Sprintf(format, args...)}
-}
-
-func notFound(field, format string, args ...any) *Error {
-	return &Error{Code: "not-found", Field: field, Message: fmt.Sprintf(format, args...)}
-}
 
 // Query asks for the open gaps of one map or of one municipality (its
 // maps' gaps and its system-wide gaps), with the texts in Lang (en, the
@@ -86,33 +57,33 @@ func (s *Service) Gaps(_ context.Context, q Query) (*Answer, error) {
 		q.Lang = "en"
 	case "en", "nb":
 	default:
-		return nil, invalid("lang", "%q is not en or nb", q.Lang)
+		return nil, query.Invalid("lang", "%q is not en or nb", q.Lang)
 	}
 	var list []event.GapOpened
 	switch {
 	case q.MapID != "" && q.Municipality != "":
-		return nil, invalid("municipality", "ask for a map or a municipality, not both")
+		return nil, query.Invalid("municipality", "ask for a map or a municipality, not both")
 	case q.MapID != "":
 		if !event.IsUUID(q.MapID) {
-			return nil, invalid("mapId", "%q is not a map id", q.MapID)
+			return nil, query.Invalid("mapId", "%q is not a map id", q.MapID)
 		}
 		s.mu.Lock()
 		_, known := s.maps[q.MapID]
 		s.mu.Unlock()
 		list = s.ledger.openOfMap(q.MapID)
 		if !known && len(list) == 0 {
-			return nil, notFound("mapId", "no map %s", q.MapID)
+			return nil, query.NotFound("mapId", "no map %s", q.MapID)
 		}
 	case q.Municipality != "":
 		if !event.IsMunicipality(q.Municipality) {
-			return nil, invalid("municipality", "%q is not a municipality number", q.Municipality)
+			return nil, query.Invalid("municipality", "%q is not a municipality number", q.Municipality)
 		}
 		list = s.ledger.openOfArea(q.Municipality, false)
 		if len(list) == 0 && !s.knownArea(q.Municipality) {
-			return nil, notFound("municipality", "no maps in municipality %s", q.Municipality)
+			return nil, query.NotFound("municipality", "no maps in municipality %s", q.Municipality)
 		}
 	default:
-		return nil, invalid("mapId", "ask for a mapId or a municipality")
+		return nil, query.Invalid("mapId", "ask for a mapId or a municipality")
 	}
 	out := &Answer{MapID: q.MapID, Municipality: q.Municipality, Lang: q.Lang, Gaps: make([]OpenGap, 0, len(list))}
 	for _, g := range list {

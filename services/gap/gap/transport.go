@@ -1,18 +1,13 @@
 package gap
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/micro"
-
-	"github.com/samspill/samspill/pkg/problem"
+	"github.com/samspill/samspill/pkg/query"
 )
 
 // Micro service identity; the query lives at samspill.query.gaps.
@@ -21,17 +16,6 @@ const (
 	MicroVersion = "1.0.0"
 	QuerySubject = "samspill.query.gaps"
 )
-
-func status(err error) (int, *Error) {
-	var e *Error
-	if errors.As(err, &e) {
-		if e.Code == "not-found" {
-			return http.StatusNotFound, e
-		}
-		return http.StatusBadRequest, e
-	}
-	return http.StatusInternalServerError, &Error{Code: "internal", Message: "the query could not be answered"}
-}
 
 // AddMicro registers the query as the NATS micro service samspill-gap,
 // endpoint samspill.query.gaps: a JSON Query in, an Answer out, or an error
@@ -42,25 +26,7 @@ func (s *Service) AddMicro(ctx context.Context, nc *nats.Conn) (micro.Service, e
 	if err != nil {
 		return nil, fmt.Errorf("gap: add micro service: %w", err)
 	}
-	h := micro.HandlerFunc(func(req micro.Request) {
-		var q Query
-		dec := json.NewDecoder(bytes.NewReader(req.Data()))
-		dec.DisallowUnknownFields()
-		var ans *Answer
-		err := dec.Decode(&q)
-		if err != nil {
-			err = invalid("", "query is not valid JSON of its kind: %v", err)
-		} else {
-			ans, err = s.Gaps(ctx, q)
-		}
-		if err != nil {
-			st, e := status(err)
-			body, _ := json.Marshal(e)
-			_ = req.Error(strconv.Itoa(st), e.Error(), body)
-			return
-		}
-		_ = req.RespondJSON(ans)
-	})
+	h := query.Handler(ctx, s.Gaps)
 	if err := svc.AddEndpoint("gaps", h, micro.WithEndpointSubject(QuerySubject)); err != nil {
 		_ = svc.Stop()
 		return nil, fmt.Errorf("gap: add endpoint: %w", err)
@@ -76,20 +42,16 @@ func (s *Service) AddMicro(ctx context.Context, nc *nats.Conn) (micro.Service, e
 func (s *Service) Handler() http.Handler {
 	mux := http.NewServeMux()
 	serve := func(w http.ResponseWriter, r *http.Request, q Query) {
-		for name, vals := range r.URL.Query() {
-			if name != "lang" {
-				writeErr(w, r, invalid(name, "unknown query parameter"))
-				return
-			}
-			q.Lang = vals[0]
+		if err := query.Params(r, map[string]any{"lang": &q.Lang}); err != nil {
+			query.WriteError(w, r, err)
+			return
 		}
 		ans, err := s.Gaps(r.Context(), q)
 		if err != nil {
-			writeErr(w, r, err)
+			query.WriteError(w, r, err)
 			return
 		}
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(ans)
+		query.WriteJSON(w, ans)
 	}
 	mux.HandleFunc("GET /v1/maps/{mapId}/gaps", func(w http.ResponseWriter, r *http.Request) {
 		serve(w, r, Query{MapID: r.PathValue("mapId")})
@@ -98,9 +60,4 @@ func (s *Service) Handler() http.Handler {
 		serve(w, r, Query{Municipality: r.PathValue("municipality")})
 	})
 	return mux
-}
-
-func writeErr(w http.ResponseWriter, r *http.Request, err error) {
-	st, e := status(err)
-	problem.Write(w, r, problem.New(st, e.Code, e.Field, e.Message))
 }

@@ -3,7 +3,6 @@ package graph
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"time"
 
@@ -12,38 +11,10 @@ import (
 	"github.com/samspill/samspill/pkg/export"
 	"github.com/samspill/samspill/pkg/mapdoc"
 	"github.com/samspill/samspill/pkg/projection"
+	"github.com/samspill/samspill/pkg/query"
 	"github.com/samspill/samspill/pkg/region"
 	"github.com/samspill/samspill/pkg/stakeholder"
 )
-
-// Error is a refused query; Code is invalid or not-found.
-type Error struct {
-	Code    string `json:"code"`
-	Field   string `json:"field,omitempty"`
-	Message string `json:"message"`
-}
-
-func (e *Error) Error() string { return e.Code + ": " + e.Message }
-
-// ErrNotFound and ErrInvalid match *Error by code with errors.Is.
-var (
-	ErrNotFound = &Error{Code: "not-found"}
-	ErrInvalid  = &Error{Code: "invalid"}
-)
-
-// Is matches errors of the same code.
-func (e *Error) Is(target error) bool {
-	t, ok := target.(*Error)
-	return ok && t.Code == e.Code
-}
-
-func invalid(field, format string, args ...any) *Error {
-	return &Error{Code: "invalid", Field: field, Message: fmt.Sprintf(format, args...)}
-}
-
-func notFound(field, format string, args ...any) *Error {
-	return &Error{Code: "not-found", Field: field, Message: fmt.Sprintf(format, args...)}
-}
 
 // MapQuery asks for a map on a date as known at a moment.
 type MapQuery struct {
@@ -63,14 +34,14 @@ type MapAnswer struct {
 
 func (s *Service) view(mapID string, at date.Date, knownAt time.Time) (*projection.View, error) {
 	if !event.IsUUID(mapID) {
-		return nil, invalid("mapId", "%q is not a map id", mapID)
+		return nil, query.Invalid("mapId", "%q is not a map id", mapID)
 	}
 	if at.IsZero() {
 		at = s.today()
 	}
 	v, err := s.store.View(mapID, at, knownAt)
 	if errors.Is(err, projection.ErrNotFound) {
-		return nil, notFound("mapId", "no map %s on %s as known then", mapID, at)
+		return nil, query.NotFound("mapId", "no map %s on %s as known then", mapID, at)
 	}
 	return v, err
 }
@@ -114,20 +85,20 @@ type ChangesAnswer struct {
 // Changes answers a ChangesQuery.
 func (s *Service) Changes(ctx context.Context, q ChangesQuery) (*ChangesAnswer, error) {
 	if q.From.IsZero() {
-		return nil, invalid("from", "is required")
+		return nil, query.Invalid("from", "is required")
 	}
 	if q.To.IsZero() {
 		q.To = s.today()
 	}
 	if q.To.Before(q.From) {
-		return nil, invalid("to", "%s is before from (%s)", q.To, q.From)
+		return nil, query.Invalid("to", "%s is before from (%s)", q.To, q.From)
 	}
 	to, err := s.view(q.MapID, q.To, q.KnownAt)
 	if err != nil {
 		return nil, err
 	}
 	from, err := s.view(q.MapID, q.From, q.KnownAt)
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, query.ErrNotFound) {
 		from = &projection.View{MapID: q.MapID, At: q.From} // the map did not exist yet: everything is new
 	} else if err != nil {
 		return nil, err
@@ -187,7 +158,7 @@ func (s *Service) Neighbourhood(ctx context.Context, q NeighbourhoodQuery) (*Nei
 		q.Depth = 1
 	}
 	if q.Depth < 1 || q.Depth > MaxDepth {
-		return nil, invalid("depth", "%d is outside 1–%d", q.Depth, MaxDepth)
+		return nil, query.Invalid("depth", "%d is outside 1–%d", q.Depth, MaxDepth)
 	}
 	v, err := s.view(q.MapID, q.At, q.KnownAt)
 	if err != nil {
@@ -206,7 +177,7 @@ func (s *Service) Neighbourhood(ctx context.Context, q NeighbourhoodQuery) (*Nei
 		}
 	}
 	if start == "" {
-		return nil, notFound("actor", "no actor %q on this map", q.Actor)
+		return nil, query.NotFound("actor", "no actor %q on this map", q.Actor)
 	}
 	g, err := v.Graph()
 	if err != nil {
@@ -258,10 +229,10 @@ type SystemQuery struct {
 // System answers a SystemQuery.
 func (s *Service) System(_ context.Context, q SystemQuery) (*region.Graph, error) {
 	if q.Municipality != "" && !event.IsMunicipality(q.Municipality) {
-		return nil, invalid("municipality", "%q is not a municipality number", q.Municipality)
+		return nil, query.Invalid("municipality", "%q is not a municipality number", q.Municipality)
 	}
 	if q.K < 0 {
-		return nil, invalid("k", "must be positive")
+		return nil, query.Invalid("k", "must be positive")
 	}
 	if q.At.IsZero() {
 		q.At = s.today()
@@ -283,7 +254,7 @@ type MapSummary struct {
 // Maps lists the maps of a municipality (all when empty), without names.
 func (s *Service) Maps(_ context.Context, municipality string) ([]MapSummary, error) {
 	if municipality != "" && !event.IsMunicipality(municipality) {
-		return nil, invalid("municipality", "%q is not a municipality number", municipality)
+		return nil, query.Invalid("municipality", "%q is not a municipality number", municipality)
 	}
 	today := s.today()
 	out := []MapSummary{}
@@ -311,7 +282,7 @@ type BundleQuery struct {
 // Bundle answers a BundleQuery.
 func (s *Service) Bundle(ctx context.Context, q BundleQuery) (*mapdoc.Bundle, error) {
 	if !event.IsMunicipality(q.Municipality) {
-		return nil, invalid("municipality", "%q is not a municipality number", q.Municipality)
+		return nil, query.Invalid("municipality", "%q is not a municipality number", q.Municipality)
 	}
 	if q.At.IsZero() {
 		q.At = s.today()
