@@ -119,3 +119,16 @@ func (d *Date) UnmarshalText(b []byte) error {
 	*d = p
 	return nil
 }
+
+// HomeZone is the time zone in which Samspill reckons "today" unless a
+// service is told otherwise.
+const HomeZone = "Europe/Oslo"
+
+// HomeLocation returns the location of HomeZone, or UTC when the system
+// has no time-zone database (a minimal container without tzdata).
+func HomeLocation() *time.Location {
+	if loc, err := time.LoadLocation(HomeZone); err == nil {
+		return loc
+	}
+	return time.UTC
+}

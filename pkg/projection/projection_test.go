@@ -193,3 +193,45 @@ func TestRemovedActorLeavesTheView(t *testing.T) {
 		t.Fatal("an erased map must read as erased on every date")
 	}
 }
+
+// TestAreaMaps: a municipality's maps are its organisation map and citizen
+// maps; closed ones are left out, erased ones stay as structure, other
+// municipalities' maps never appear.
+func TestAreaMaps(t *testing.T) {
+	var recs []eventlog.Record
+	open := func(kind stakeholder.FocusKind, municipality string, then ...event.Data) string {
+		id := uuid.NewString()
+		s := &script{t: t, agg: event.MapAggregate(id), seq: uint64(len(recs))}
+		f := event.Focus{Kind: kind, Label: sealed, Municipality: municipality}
+		opened := &event.MapOpened{Focus: f}
+		if kind == stakeholder.FocusCitizen {
+			opened.Citizen = &event.Citizen{ActorID: uuid.NewString(), Name: sealed}
+		}
+		s.add("2026-01-10", "2026-01-10", opened)
+		for _, d := range then {
+			s.add("2026-02-10", "2026-02-10", d)
+		}
+		recs = append(recs, s.recs...)
+		return id
+	}
+	org := open(stakeholder.FocusMunicipality, "3203")
+	a := open(stakeholder.FocusCitizen, "3203")
+	erased := open(stakeholder.FocusCitizen, "3203", &event.MapErased{Basis: event.ErasureCitizenRequest})
+	closed := open(stakeholder.FocusCitizen, "3203", &event.MapClosed{Reason: event.CloseMoved})
+	other := open(stakeholder.FocusCitizen, "3201")
+	st := load(t, recs)
+
+	at := date.MustParse("2026-03-01")
+	gotOrg, citizens := st.AreaMaps("3203", nil, at, time.Time{})
+	want := []string{a, erased}
+	if want[1] < want[0] {
+		want[0], want[1] = want[1], want[0]
+	}
+	if gotOrg != org || len(citizens) != 2 || citizens[0] != want[0] || citizens[1] != want[1] {
+		t.Fatalf("AreaMaps = %s %v; want %s %v (closed %s, other municipality %s left out)", gotOrg, citizens, org, want, closed, other)
+	}
+	// Before the closing, the closed map still counts; candidates restrict the search.
+	if _, c := st.AreaMaps("3203", []string{closed, other}, date.MustParse("2026-02-01"), time.Time{}); len(c) != 1 || c[0] != closed {
+		t.Fatalf("AreaMaps of the candidates before the closing = %v; want [%s]", c, closed)
+	}
+}

@@ -138,6 +138,34 @@ func (s *Store) Maps() []string {
 	return out
 }
 
+// AreaMaps returns the maps of a municipality on date at as known at
+// knownAt: its organisation map (the first municipality map by id, "" when
+// none) and its citizen maps, sorted. It looks at candidates (every map
+// when nil). Closed maps are left out; erased maps stay, since their
+// structure still counts in aggregates.
+func (s *Store) AreaMaps(municipality string, candidates []string, at date.Date, knownAt time.Time) (org string, citizens []string) {
+	if candidates == nil {
+		candidates = s.Maps()
+	} else {
+		candidates = slices.Sorted(slices.Values(candidates))
+	}
+	for _, id := range candidates {
+		v, err := s.View(id, at, knownAt)
+		if err != nil || v.Closed || v.Focus.Municipality != municipality {
+			continue
+		}
+		switch v.Focus.Kind {
+		case stakeholder.FocusCitizen:
+			citizens = append(citizens, id)
+		case stakeholder.FocusMunicipality:
+			if org == "" {
+				org = id
+			}
+		}
+	}
+	return org, citizens
+}
+
 // Entry returns a directory entry.
 func (s *Store) Entry(id string) (Entry, bool) {
 	s.mu.RLock()

@@ -67,11 +67,7 @@ func NewService(log *eventlog.Log, keys *seal.Keyring, cfg Config) (*Service, er
 		cfg.Clock = time.Now
 	}
 	if cfg.Location == nil {
-		if loc, err := time.LoadLocation("Europe/Oslo"); err == nil {
-			cfg.Location = loc
-		} else {
-			cfg.Location = time.UTC
-		}
+		cfg.Location = date.HomeLocation()
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)

@@ -11,7 +11,6 @@ import (
 	"github.com/samspill/samspill/pkg/event"
 	"github.com/samspill/samspill/pkg/export"
 	"github.com/samspill/samspill/pkg/gaps"
-	"github.com/samspill/samspill/pkg/stakeholder"
 )
 
 // takeAreas returns the municipalities whose system-wide rules are due and
@@ -104,9 +103,9 @@ func (s *Service) evaluateAreas(ctx context.Context, all bool) error {
 }
 
 // evaluateArea evaluates the system-wide rules S1–S10 on one municipality
-// as it stands today: its open citizen maps and its organisation map
-// (closed and erased maps are no longer part of the services' caseload),
-// exported without names, with the whole directory. It publishes the
+// as it stands today: its citizen maps and its organisation map (closed
+// maps are no longer part of the services' caseload; erased ones are, as
+// structure), exported without names, with the whole directory. It publishes the
 // difference to the municipality's open system-wide gaps.
 func (s *Service) evaluateArea(ctx context.Context, municipality string, today date.Date) error {
 	s.mu.Lock()
@@ -118,23 +117,7 @@ func (s *Service) evaluateArea(ctx context.Context, municipality string, today d
 		}
 	}
 	s.mu.Unlock()
-	slices.Sort(ids)
-	var org string
-	var citizens []string
-	for _, id := range ids {
-		v, err := s.store.View(id, today, time.Time{})
-		if err != nil || v.Closed || v.Erased {
-			continue
-		}
-		switch v.Focus.Kind {
-		case stakeholder.FocusCitizen:
-			citizens = append(citizens, id)
-		case stakeholder.FocusMunicipality:
-			if org == "" {
-				org = id
-			}
-		}
-	}
+	org, citizens := s.store.AreaMaps(municipality, ids, today, time.Time{})
 	var found []gaps.Gap
 	if len(citizens) > 0 {
 		b, err := export.StructureBundle(s.store, org, citizens, today, time.Time{})

@@ -287,21 +287,6 @@ func (s *Service) Bundle(ctx context.Context, q BundleQuery) (*mapdoc.Bundle, er
 	if q.At.IsZero() {
 		q.At = s.today()
 	}
-	var org string
-	var citizens []string
-	for _, id := range s.store.Maps() {
-		v, err := s.store.View(id, q.At, q.KnownAt)
-		if err != nil || v.Focus.Municipality != q.Municipality {
-			continue
-		}
-		switch v.Focus.Kind {
-		case stakeholder.FocusCitizen:
-			citizens = append(citizens, id)
-		case stakeholder.FocusMunicipality:
-			if org == "" {
-				org = id
-			}
-		}
-	}
+	org, citizens := s.store.AreaMaps(q.Municipality, nil, q.At, q.KnownAt)
 	return export.Bundle(ctx, s.store, s.keys, org, citizens, q.At, q.KnownAt)
 }

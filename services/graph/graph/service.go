@@ -55,11 +55,7 @@ func (c *Config) defaults() {
 		c.Clock = time.Now
 	}
 	if c.Location == nil {
-		if loc, err := time.LoadLocation("Europe/Oslo"); err == nil {
-			c.Location = loc
-		} else {
-			c.Location = time.UTC
-		}
+		c.Location = date.HomeLocation()
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
