@@ -492,7 +492,7 @@ func (m *egoMap) write() ([]byte, error) {
 
 	// The circles first, under everything.
 	for i, rg := range lay.rings {
-		g.Node(fmt.Sprintf("ring:%d", i+1), dot.Str("label", ""), dot.Str("shape", "ellipse"), dot.Bool("fixedsize", true),
+		g.Node(fmt.Sprintf("ring:%d", i+1), noLabel(), dot.Str("shape", "ellipse"), dot.Bool("fixedsize", true),
 			dot.Num("width", 2*rg.r*aspect/72), dot.Num("height", 2*rg.r/72), dot.Point("pos", 0, 0, true),
 			dot.Str("style", "dashed"), dot.Str("color", colourRing), dot.Num("penwidth", 1), dot.Str("tooltip", m.t.importance[rg.level]))
 	}

@@ -148,3 +148,8 @@ func smallLines(s string, l line) []line {
 	}
 	return out
 }
+
+// noLabel is the label of a node that shows no text. It is a space, not
+// "": go-graphviz v0.2.10 (Graphviz 12 in WebAssembly) reads label=""
+// as unset and draws the node's name.
+func noLabel() dot.Attr { return dot.Str("label", " ") }

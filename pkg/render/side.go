@@ -218,7 +218,7 @@ func legend(g *dot.Graph, s *scene, prefix string, x0, top float64, items []lege
 			a, b := id+"a", id+"b"
 			for j, x := range []float64{x0, x0 + sampleLen} {
 				g.Node([]string{a, b}[j], dot.Str("shape", "point"), dot.Num("width", 0.03), dot.Str("style", "invis"),
-					dot.Point("pos", x, cy, true), dot.Str("label", ""))
+					dot.Point("pos", x, cy, true), noLabel())
 				s.add(box{x, cy, 2, 2})
 			}
 			g.Edge(a, b, it.edge...)
@@ -235,11 +235,15 @@ func legend(g *dot.Graph, s *scene, prefix string, x0, top float64, items []lege
 				w = 30
 			}
 			at := s.add(box{x0 + sampleLen/2, cy, w, 13})
-			g.Node(id+"n", append(slices.Clone(it.node), dot.Point("pos", at.x, at.y, true),
-				dot.Num("width", at.w/72), dot.Num("height", at.h/72), dot.Bool("fixedsize", true))...)
+			attrs := append(slices.Clone(it.node), dot.Point("pos", at.x, at.y, true),
+				dot.Num("width", at.w/72), dot.Num("height", at.h/72), dot.Bool("fixedsize", true))
+			if !slices.ContainsFunc(attrs, func(a dot.Attr) bool { return a.Key() == "fontsize" }) {
+				attrs = append(attrs, dot.Num("fontsize", 1)) // the space of an empty label fits
+			}
+			g.Node(id+"n", attrs...)
 		case it.swatch != "":
 			at := s.add(box{x0 + sampleLen/2, cy, 16, 12})
-			g.Node(id+"n", dot.Str("label", ""), dot.Str("shape", "box"), dot.Str("style", "filled"),
+			g.Node(id+"n", noLabel(), dot.Num("fontsize", 1), dot.Str("shape", "box"), dot.Str("style", "filled"),
 				dot.Str("fillcolor", it.swatch), dot.Str("color", it.swatch), dot.Point("pos", at.x, at.y, true),
 				dot.Num("width", at.w/72), dot.Num("height", at.h/72), dot.Bool("fixedsize", true))
 		}
@@ -343,18 +347,18 @@ func (m *egoMap) legendItems() []legendItem {
 			items = append(items, legendItem{text: t.groups[sl], swatch: groupColour(sl)})
 		}
 	}
-	items = append(items, legendItem{text: t.closer, node: []dot.Attr{dot.Str("label", ""), dot.Str("shape", "box"),
+	items = append(items, legendItem{text: t.closer, node: []dot.Attr{noLabel(), dot.Str("shape", "box"),
 		dot.Str("style", "rounded,dashed"), dot.Str("color", colourRing)}})
 	if coord {
-		items = append(items, legendItem{text: strings.ToLower(t.coordinator), node: []dot.Attr{dot.Str("label", ""),
+		items = append(items, legendItem{text: strings.ToLower(t.coordinator), node: []dot.Attr{noLabel(),
 			dot.Str("shape", "box"), dot.Int("peripheries", 2), dot.Str("color", colourInk)}})
 	}
 	if plan {
-		items = append(items, legendItem{text: t.plan, node: []dot.Attr{dot.Str("label", ""), dot.Str("shape", "note"),
+		items = append(items, legendItem{text: t.plan, node: []dot.Attr{noLabel(), dot.Str("shape", "note"),
 			dot.Str("style", "filled"), dot.Str("fillcolor", groupTint(slotOther)), dot.Str("color", groupColour(slotOther))}})
 	}
 	if ringed {
-		items = append(items, legendItem{text: t.ringed, node: []dot.Attr{dot.Str("label", ""), dot.Str("shape", "box"),
+		items = append(items, legendItem{text: t.ringed, node: []dot.Attr{noLabel(), dot.Str("shape", "box"),
 			dot.Str("color", colourGap), dot.Num("penwidth", 4.5)}})
 	}
 	if badged {

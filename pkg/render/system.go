@@ -252,7 +252,7 @@ func drawSystem(a gaps.Area, list []gaps.Gap, order []*sysOrg, named map[string]
 		if c.silo {
 			border, pen, style = colourGap, 3.0, "rounded,dashed"
 		}
-		g.Node(fmt.Sprintf("cluster:%d", c.slot+1), dot.Str("label", ""), dot.Str("shape", "box"), dot.Str("style", style),
+		g.Node(fmt.Sprintf("cluster:%d", c.slot+1), noLabel(), dot.Str("shape", "box"), dot.Str("style", style),
 			dot.Str("color", border), dot.Num("penwidth", pen), dot.Bool("fixedsize", true),
 			dot.Point("pos", c.at.x, c.at.y, true), dot.Num("width", c.w/72), dot.Num("height", c.h/72),
 			dot.Str("tooltip", t.groups[c.slot]))
@@ -457,7 +457,7 @@ func systemLegendItems(a gaps.Area, most int, ringed bool, t *texts) []legendIte
 			dot.Str("fontcolor", "#ffffff"), dot.Num("fontsize", sizeBadge)}},
 	)
 	if ringed {
-		items = append(items, legendItem{text: t.sysRinged, node: []dot.Attr{dot.Str("label", ""), dot.Str("shape", "box"),
+		items = append(items, legendItem{text: t.sysRinged, node: []dot.Attr{noLabel(), dot.Str("shape", "box"),
 			dot.Str("color", colourGap), dot.Num("penwidth", 4.5)}})
 	}
 	return items
