@@ -164,7 +164,7 @@ func CheckString(s string) error {
 
 // escape escapes s for the inside of a DOT quoted string.
 func escape(s string) string {
-	if !strings.ContainsAny(s, "\\\"\n\r&") {
+	if !strings.ContainsAny(s, "\\\"\n\r&<>") {
 		return s
 	}
 	var b strings.Builder
@@ -181,6 +181,10 @@ func escape(s string) string {
 			b.WriteString(`\r`)
 		case '&':
 			b.WriteString("&amp;")
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
 		default:
 			b.WriteRune(r)
 		}

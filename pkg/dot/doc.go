@@ -22,12 +22,15 @@
 //
 // Every id and every value is written between double quotes. Inside them
 // a backslash becomes \\, a double quote \", a line feed \n, a carriage
-// return \r and an ampersand &amp;. Graphviz reads that back as the
-// original text: its lexer turns \" into a quote and keeps the other
-// backslash pairs, which label-like attributes (label, xlabel, tooltip …,
-// Graphviz's escString) then read as a backslash, a centred line break and
-// a right-justified line break, and Graphviz decodes the entity &amp; in
-// labels, so a name that happens to contain "&lt;" is shown as typed. In a
+// return \r, and &, < and > the entities &amp;, &lt; and &gt;. Graphviz
+// reads that back as the original text: its lexer turns \" into a quote
+// and keeps the other backslash pairs, which label-like attributes (label,
+// xlabel, tooltip …, Graphviz's escString) then read as a backslash, a
+// centred line break and a right-justified line break, and Graphviz
+// decodes entities in labels, so a name that happens to contain "&lt;" is
+// shown as typed. No angle bracket is left outside an HTML-like label, so
+// that a reader of the DOT can tell markup from text (package draw refuses
+// any "<img" it finds). In a
 // node or graph id the escapes stay as written: the id differs from the
 // text, but two different texts never give the same id. Numbers are
 // written with at most three decimals and no exponent, and -0 as 0, so

@@ -2,12 +2,15 @@ package dot
 
 import (
 	"bytes"
+	"context"
 	"encoding/xml"
 	"errors"
 	"io"
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/samspill/samspill/pkg/draw"
 )
 
 // nasty are strings that have broken DOT writers: quotes, backslashes at
@@ -16,39 +19,53 @@ var nasty = []string{
 	"", " ", "ola", "node", "Graph", "subgraph", "strict", "edge", `"`, `""`, `\`, `\\`, `a\`, `\"`, `"\`,
 	"line\nbreak", "cr\rlf", "\r\n", `\n`, `\N\G\E\T\H\L`, `\l\r`, "&", "&amp;", "&#229;", "&lt;b&gt;", "&foo;",
 	"<", ">", "<b>x</b>", "<<>>", "a--b", "a->b", "{}[];,=:", "/* c */", "// c", "#x", "Ærlig Øystein Åsmund ä ö ü",
-	"fastlege\tGP", "😀 emoji", "\u00a0nbsp", "\u200b", "ÆØÅ&\"\\\n", strings.Repeat("langt navn ", 30),
+	"<img src=/etc/passwd>", "<IMG/>", "fastlege\tGP", "😀 emoji", "\u00a0nbsp", "\u200b", "ÆØÅ&\"\\\n", strings.Repeat("langt navn ", 30),
 }
 
+// FuzzWriteAnyString writes any string as the id and label of a graph,
+// a node, an edge and a subgraph, and as the text of an HTML-like label:
+// what DOT cannot hold is refused; anything else reads back as itself
+// through the test's DOT reader, and Graphviz (package draw) parses and
+// lays it out.
 func FuzzWriteAnyString(f *testing.F) {
 	for _, s := range nasty {
 		f.Add(s)
 	}
 	f.Add("\x00")
 	f.Add("\xff")
+	e, err := draw.New(context.Background(), draw.Options{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() {
+		if err := e.Close(); err != nil {
+			f.Error(err)
+		}
+	})
 	f.Fuzz(func(t *testing.T, s string) {
 		g := New(Directed, s)
 		g.Node(s, Str("label", s), Str("tooltip", s))
 		g.Edge(s, s+"2", Str("label", s))
 		g.Subgraph(s).Node(s + "3")
+		h, herr := HTMLLabel(Text(s))
+		g.Node(s+"h", HTMLAttr("label", h))
 		out, err := g.Bytes()
 		if checkString(s) != nil {
-			if !errors.Is(err, ErrInvalid) {
-				t.Fatalf("%q: want a refusal, got %v", s, err)
+			if !errors.Is(err, ErrInvalid) || !errors.Is(herr, ErrInvalid) {
+				t.Fatalf("%q: want refusals, got %v and %v", s, err, herr)
 			}
 			return
 		}
-		if err != nil {
-			t.Fatalf("%q: %v", s, err)
+		if err != nil || herr != nil {
+			t.Fatalf("%q: %v, %v", s, err, herr)
 		}
 		checkRoundTrip(t, s, string(out))
-
-		h, err := HTMLLabel(Text(s))
-		if err != nil {
-			t.Fatalf("%q: HTMLLabel: %v", s, err)
-		}
 		want := strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
 		if got, err := htmlText(h.String()); err != nil || got != want {
 			t.Fatalf("%q: HTML label reads %q (%v)", s, got, err)
+		}
+		if _, err := e.Render(context.Background(), out, draw.DOT); err != nil {
+			t.Fatalf("%q: Graphviz: %v\n%s", s, err, out)
 		}
 	})
 }

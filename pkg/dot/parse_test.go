@@ -318,9 +318,9 @@ func (p *parser) attrList() ([]pAttr, error) {
 
 // shown returns the text Graphviz shows for a lexed label-like string
 // this package wrote: its escString backslash pairs read (\\ a backslash,
-// \n a line feed, \r a carriage return) and the entity &amp; decoded. Any
-// other backslash pair or entity is an error: this package never writes
-// one.
+// \n a line feed, \r a carriage return) and the entities &amp;, &lt; and
+// &gt; decoded. Any other backslash pair or entity is an error: this
+// package never writes one.
 func shown(s string) (string, error) {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
@@ -341,11 +341,17 @@ func shown(s string) (string, error) {
 				return "", fmt.Errorf("escape \\%c", s[i])
 			}
 		case s[i] == '&':
-			if !strings.HasPrefix(s[i:], "&amp;") {
-				return "", errors.New("entity other than &amp;")
+			var ent string
+			for _, e := range []string{"&amp;", "&lt;", "&gt;"} {
+				if strings.HasPrefix(s[i:], e) {
+					ent = e
+				}
 			}
-			b.WriteByte('&')
-			i += len("&amp;") - 1
+			if ent == "" {
+				return "", errors.New("entity other than &amp;, &lt; and &gt;")
+			}
+			b.WriteString(map[string]string{"&amp;": "&", "&lt;": "<", "&gt;": ">"}[ent])
+			i += len(ent) - 1
 		case s[i] == '\n' || s[i] == '\r':
 			return "", errors.New("raw line break inside a quoted string")
 		default:

@@ -1,11 +1,8 @@
 package render
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"math"
-	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -71,59 +68,6 @@ func layoutCases(t *testing.T) map[string][]byte {
 	}
 	out["system map"] = b
 	return out
-}
-
-// TestNoOverlapWithDebianGraphviz lays the maps out with Graphviz's dot
-// program when it is installed (Debian's graphviz, which measures text
-// with the real fonts through cairo) and checks that no two node boxes
-// overlap, as Graphviz sized them.
-func TestNoOverlapWithDebianGraphviz(t *testing.T) {
-	bin, err := exec.LookPath("dot")
-	if err != nil {
-		t.Skip("Graphviz dot is not installed")
-	}
-	for name, src := range layoutCases(t) {
-		t.Run(name, func(t *testing.T) {
-			cmd := exec.Command(bin, "-Tjson")
-			cmd.Stdin = bytes.NewReader(src)
-			var stderr bytes.Buffer
-			cmd.Stderr = &stderr
-			out, err := cmd.Output()
-			if err != nil {
-				t.Fatalf("dot: %v: %s", err, stderr.String())
-			}
-			var g struct {
-				Objects []struct {
-					Name   string `json:"name"`
-					Pos    string `json:"pos"`
-					Width  string `json:"width"`
-					Height string `json:"height"`
-				} `json:"objects"`
-			}
-			if err := json.Unmarshal(out, &g); err != nil {
-				t.Fatal(err)
-			}
-			var boxes []drawnBox
-			for _, o := range g.Objects {
-				if o.Pos == "" || background(o.Name) {
-					continue
-				}
-				xy := strings.Split(o.Pos, ",")
-				x, _ := strconv.ParseFloat(xy[0], 64)
-				y, _ := strconv.ParseFloat(xy[1], 64)
-				w, _ := strconv.ParseFloat(o.Width, 64)
-				h, _ := strconv.ParseFloat(o.Height, 64)
-				w, h = w*72, h*72
-				boxes = append(boxes, drawnBox{o.Name, x - w/2, y - h/2, x + w/2, y + h/2})
-			}
-			if len(boxes) < 10 {
-				t.Fatalf("only %d boxes", len(boxes))
-			}
-			for _, p := range overlapping(boxes) {
-				t.Errorf("overlap: %s", p)
-			}
-		})
-	}
 }
 
 // TestPinnedBoxesDoNotOverlap checks the layout's own promise on the
