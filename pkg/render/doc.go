@@ -27,7 +27,9 @@
 // the others are named in the line's tooltip): each relation type has its
 // own dash pattern, thickness, line count or end marks, and the quality
 // its colour plus a mark in the middle of the line (~ strained, ×
-// broken); refers and informs have arrows.
+// broken; grey when not assessed); refers and informs have arrows. The
+// legend beside the map explains the line styles, marks and groups the
+// map shows, and only those.
 //
 // The open gaps are numbered in the order given and listed beside the map
 // (rule, explanation and next step in the chosen language). On the map, a
@@ -73,7 +75,10 @@
 // in lightness, dashed below 40 %), and an active agreement makes it a
 // double line. A pair whose counts are suppressed is never a line, and
 // only k-safe figures appear in labels and tooltips (a suppressed count
-// reads "fewer than k"). Gaps: shared caseload without collaboration
+// reads "fewer than k"). An agreement shows only on a line, so a pair
+// without k-safe shared caseload is not drawn even when it has one: the
+// absence of a line cannot reveal a suppressed count. Gaps: shared
+// caseload without collaboration
 // (S1), a fragile tie (S4), a missing or expired agreement (S8) and
 // one-way flows (S10, with an arrow; a line of its own when the pair
 // shares no k-safe caseload) put their number on the line; sector silos
@@ -90,6 +95,16 @@
 // and marked "new", what ended or was removed is grey, dashed and struck
 // through, what changed is orange with what changed ("quality: good →
 // strained"), the rest as on the person's map.
+//
+// # Texts
+//
+// Names come from the documents as they are (the coordinator needs them;
+// an erased map's "[erased]" is drawn as such), with invalid UTF-8,
+// control characters and line breaks made spaces, since DOT cannot hold
+// the former and the layout wraps lines itself. Every other text is in
+// the language of [Options] (English or bokmål): sector and group names,
+// the gap list (the rules' names, package gaps' explanations and next
+// steps), the legend, the title. [Options].Title replaces the title.
 //
 // # Determinism
 //
