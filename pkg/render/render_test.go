@@ -564,3 +564,20 @@ func TestTextWidth(t *testing.T) {
 		t.Error("a character outside Latin-1 should count as an em")
 	}
 }
+
+func TestPersonAlone(t *testing.T) {
+	doc := parseDoc(t, []byte(`{"schema": "samspill.map/v1", "id": "3f1c2a4e-5b6f-4c3d-8e9f-0a1b2c3d4e5f",
+		"focus": {"kind": "citizen", "label": "Åsa", "municipality": "0301"}, "asOf": "2026-11-01",
+		"actors": [{"id": "c", "kind": "person", "sector": "citizen", "level": "individual", "name": "Åsa"}]}`))
+	out, err := PersonMap(doc, nil, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ss := statements(t, out)
+	if got := node(t, ss, "a:c").label(t); got != "Åsa" {
+		t.Errorf("label %q", got)
+	}
+	if !strings.Contains(node(t, ss, "gaps").label(t), "No open gaps.") {
+		t.Error("the list does not say there are no gaps")
+	}
+}
