@@ -1,0 +1,220 @@
+package picture
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/micro"
+
+	"github.com/samspill/samspill/pkg/problem"
+	"github.com/samspill/samspill/pkg/query"
+	"github.com/samspill/samspill/pkg/render"
+)
+
+// Micro service identity; the endpoints are samspill.render.map,
+// samspill.render.changes and samspill.render.area.
+const (
+	MicroName     = "samspill-picture"
+	MicroVersion  = "1.0.0"
+	SubjectPrefix = "samspill.render"
+)
+
+// Headers of an answer, over HTTP and NATS.
+const (
+	// HeaderCache is CacheHit or CacheMiss.
+	HeaderCache = "Samspill-Cache"
+	// HeaderContentType is the picture's media type.
+	HeaderContentType = "Content-Type"
+)
+
+// replyRoom is what a NATS reply keeps free of its max_payload for its
+// headers.
+const replyRoom = 1024
+
+// microWorkers bounds the requests the micro endpoints work on at once,
+// so that answers from the cache do not wait behind a drawing.
+const microWorkers = 8
+
+// AddMicro registers the service as the NATS micro service
+// samspill-picture: each endpoint takes a JSON query (MapQuery,
+// ChangesQuery, AreaQuery) and replies with the picture's bytes, with the
+// headers Content-Type and Samspill-Cache; or with an error whose
+// Nats-Service-Error-Code is the HTTP status and whose body is the
+// refusal as JSON. A picture larger than the connection's max_payload
+// (less 1 KiB for headers) is refused with code too-large (413): the
+// server's limit is left as it is (1 MB by default), since it holds for
+// every client; HTTP has no such limit.
+func (s *Service) AddMicro(ctx context.Context, nc *nats.Conn) (micro.Service, error) {
+	svc, err := micro.AddService(nc, micro.Config{Name: MicroName, Version: MicroVersion,
+		Description: "Samspill pictures of maps: a citizen's map, its changes, a municipality's system-wide map, as SVG, PNG, PDF or DOT"})
+	if err != nil {
+		return nil, fmt.Errorf("picture: add micro service: %w", err)
+	}
+	sem := make(chan struct{}, microWorkers)
+	g := svc.AddGroup(SubjectPrefix)
+	for _, ep := range []struct {
+		name string
+		h    micro.Handler
+	}{
+		{"map", handler(ctx, s, nc, sem, s.Map)},
+		{"changes", handler(ctx, s, nc, sem, s.Changes)},
+		{"area", handler(ctx, s, nc, sem, s.Area)},
+	} {
+		if err := g.AddEndpoint(ep.name, ep.h); err != nil {
+			_ = svc.Stop()
+			return nil, fmt.Errorf("picture: add endpoint %s: %w", ep.name, err)
+		}
+	}
+	return svc, nil
+}
+
+func handler[Q any](ctx context.Context, s *Service, nc *nats.Conn, sem chan struct{}, f func(context.Context, Q) (*Picture, error)) micro.Handler {
+	return micro.HandlerFunc(func(req micro.Request) {
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem }()
+			q, err := query.Decode[Q](req.Data())
+			var pic *Picture
+			if err == nil {
+				pic, err = f(ctx, q)
+			}
+			if err == nil {
+				if limit := nc.MaxPayload() - replyRoom; int64(len(pic.Data)) > limit {
+					err = &query.Error{Code: CodeTooLarge, Field: "format", Message: fmt.Sprintf(
+						"the picture has %d bytes, more than a NATS message carries here (max_payload %d): ask for it over HTTP, or in another format",
+						len(pic.Data), nc.MaxPayload())}
+				}
+			}
+			if err != nil {
+				st, e := s.refusal(err, req.Subject())
+				body, _ := json.Marshal(e)
+				_ = req.Error(strconv.Itoa(st), e.Error(), body)
+				return
+			}
+			_ = req.Respond(pic.Data, micro.WithHeaders(micro.Headers{HeaderContentType: {pic.ContentType}, HeaderCache: {pic.Cache}}))
+		}()
+	})
+}
+
+// refusal returns the status and refusal of err, and logs it when it is
+// the service's own failure.
+func (s *Service) refusal(err error, where string) (int, *query.Error) {
+	st, e := Status(err)
+	switch {
+	case st != http.StatusInternalServerError:
+	case errors.Is(err, render.ErrInput):
+		// Its text may hold a map's document-local ids, which are
+		// personal data.
+		s.cfg.Logger.Error("picture not drawn: package render refused the map", "request", where)
+	default:
+		s.cfg.Logger.Error("picture not drawn", "request", where, "err", err)
+	}
+	return st, e
+}
+
+// Handler serves the pictures over HTTP, with RFC 9457 problem details on
+// error:
+//
+//	GET /v1/maps/{mapId}/picture.{svg|png|pdf|dot}?at=&knownAt=&lang=
+//	GET /v1/maps/{mapId}/changes/picture.{svg|png|pdf|dot}?from=&to=&lang=
+//	GET /v1/areas/{municipality}/picture.{svg|png|pdf|dot}?at=&lang=
+//
+// The answer has the headers Content-Type, Samspill-Cache (hit or miss)
+// and Content-Disposition (inline, with a file name of ids and dates);
+// pictures of citizen maps are not to be stored by browsers or proxies
+// (Cache-Control: no-store).
+func (s *Service) Handler() http.Handler { return s.HandlerOr(nil) }
+
+// HandlerOr is Handler that passes every request it does not serve to
+// next (a 404 problem when next is nil): mounted on
+// "GET /v1/maps/{mapId}/{file}", "GET /v1/maps/{mapId}/changes/{file}" and
+// "GET /v1/areas/{municipality}/{file}" of a larger mux, it serves the
+// files named picture.* and leaves /v1/maps/{id}/changes and the like to
+// next.
+func (s *Service) HandlerOr(next http.Handler) http.Handler {
+	other := func(w http.ResponseWriter, r *http.Request) {
+		if next != nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		query.WriteError(w, r, query.NotFound("", "no such resource"))
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/maps/{mapId}/{file}", func(w http.ResponseWriter, r *http.Request) {
+		f, ok := pictureFile(r)
+		if !ok {
+			other(w, r)
+			return
+		}
+		q := MapQuery{MapID: r.PathValue("mapId"), Format: f}
+		if err := query.Params(r, map[string]any{"at": &q.At, "knownAt": &q.KnownAt, "lang": &q.Lang}); err != nil {
+			s.write(w, r, nil, err)
+			return
+		}
+		pic, err := s.Map(r.Context(), q)
+		s.write(w, r, pic, err)
+	})
+	mux.HandleFunc("GET /v1/maps/{mapId}/changes/{file}", func(w http.ResponseWriter, r *http.Request) {
+		f, ok := pictureFile(r)
+		if !ok {
+			other(w, r)
+			return
+		}
+		q := ChangesQuery{MapID: r.PathValue("mapId"), Format: f}
+		if err := query.Params(r, map[string]any{"from": &q.From, "to": &q.To, "lang": &q.Lang}); err != nil {
+			s.write(w, r, nil, err)
+			return
+		}
+		pic, err := s.Changes(r.Context(), q)
+		s.write(w, r, pic, err)
+	})
+	mux.HandleFunc("GET /v1/areas/{municipality}/{file}", func(w http.ResponseWriter, r *http.Request) {
+		f, ok := pictureFile(r)
+		if !ok {
+			other(w, r)
+			return
+		}
+		q := AreaQuery{Municipality: r.PathValue("municipality"), Format: f}
+		if err := query.Params(r, map[string]any{"at": &q.At, "lang": &q.Lang}); err != nil {
+			s.write(w, r, nil, err)
+			return
+		}
+		pic, err := s.Area(r.Context(), q)
+		s.write(w, r, pic, err)
+	})
+	mux.HandleFunc("/", other)
+	return mux
+}
+
+// pictureFile returns the format of a path ending picture.<format>.
+func pictureFile(r *http.Request) (string, bool) {
+	return strings.CutPrefix(r.PathValue("file"), "picture.")
+}
+
+func (s *Service) write(w http.ResponseWriter, r *http.Request, pic *Picture, err error) {
+	if err != nil {
+		st, e := s.refusal(err, r.URL.Path)
+		problem.Write(w, r, problem.New(st, e.Code, e.Field, e.Message))
+		return
+	}
+	h := w.Header()
+	h.Set(HeaderContentType, pic.ContentType)
+	h.Set(HeaderCache, pic.Cache)
+	h.Set("Content-Length", strconv.Itoa(len(pic.Data)))
+	h.Set("Content-Disposition", `inline; filename="`+pic.Filename+`"`)
+	h.Set("X-Content-Type-Options", "nosniff")
+	// An SVG opened on its own runs no script and loads nothing.
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:")
+	if pic.Personal {
+		h.Set("Cache-Control", "no-store")
+	} else {
+		h.Set("Cache-Control", "private, no-cache")
+	}
+	_, _ = w.Write(pic.Data)
+}
