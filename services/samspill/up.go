@@ -18,12 +18,14 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/samspill/samspill/pkg/date"
+	"github.com/samspill/samspill/pkg/draw"
 	"github.com/samspill/samspill/pkg/event"
 	"github.com/samspill/samspill/pkg/jsserver"
 	"github.com/samspill/samspill/pkg/seal"
 	"github.com/samspill/samspill/services/command/command"
 	"github.com/samspill/samspill/services/gap/gap"
 	"github.com/samspill/samspill/services/graph/graph"
+	"github.com/samspill/samspill/services/picture/picture"
 	"github.com/samspill/samspill/services/samspill/demo"
 )
 
@@ -138,6 +140,19 @@ func up(ctx context.Context, cfg upConfig, stdout io.Writer, logger *slog.Logger
 		return err
 	}
 	defer gapSvc.Stop()
+	// The render service, like the gap service, reads the log after the
+	// demo is loaded. Graphviz runs in this process.
+	rnc, err := srv.Connect("samspill-picture")
+	if err != nil {
+		return err
+	}
+	defer rnc.Close()
+	pictures, err := picture.Boot(ctx, rnc, picture.Options{MasterKey: key, Replicas: 1, Logger: logger.With("service", "picture"),
+		Draw: draw.Options{Logger: logger.With("service", "picture")}})
+	if err != nil {
+		return err
+	}
+	defer pictures.Stop()
 
 	ln, err := net.Listen("tcp", cfg.httpAddr)
 	if err != nil {
@@ -151,6 +166,12 @@ func up(ctx context.Context, cfg upConfig, stdout io.Writer, logger *slog.Logger
 	mux.Handle("/v1/areas/", graphs.Service.Handler())
 	mux.Handle("GET /v1/maps/{mapId}/gaps", gapSvc.Service.Handler())
 	mux.Handle("GET /v1/areas/{municipality}/gaps", gapSvc.Service.Handler())
+	// picture.* files go to the render service, every other file to the
+	// graph service (/v1/maps/{id}/changes and the like).
+	pics := pictures.Service.HandlerOr(graphs.Service.Handler())
+	mux.Handle("GET /v1/maps/{mapId}/{file}", pics)
+	mux.Handle("GET /v1/maps/{mapId}/changes/{file}", pics)
+	mux.Handle("GET /v1/areas/{municipality}/{file}", pics)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if !nc.IsConnected() {
 			http.Error(w, "nats disconnected", http.StatusServiceUnavailable)
@@ -168,6 +189,7 @@ func up(ctx context.Context, cfg upConfig, stdout io.Writer, logger *slog.Logger
 			"maps":     "/v1/maps",
 			"areas":    "/v1/areas/{municipality}/system",
 			"gaps":     "/v1/maps/{mapId}/gaps",
+			"pictures": "/v1/maps/{mapId}/picture.svg",
 			"docs":     "docs/events.md",
 		})
 	})
@@ -179,12 +201,15 @@ func up(ctx context.Context, cfg upConfig, stdout io.Writer, logger *slog.Logger
   HTTP API:  http://%s/  (commands: POST http://%s/v1/commands/<name>, list: GET /v1/commands)
   Maps:      http://%s/v1/maps  (a map: /v1/maps/<id>?at=YYYY-MM-DD; an area: /v1/areas/3203/system)
   Gaps:      http://%s/v1/maps/<id>/gaps  (an area: /v1/areas/3203/gaps; ?lang=nb in Norwegian)
+  Pictures:  http://%s/v1/maps/<id>/picture.svg  (also .png .pdf .dot; ?at=YYYY-MM-DD&lang=nb)
+             changes: /v1/maps/<id>/changes/picture.svg?from=YYYY-MM-DD; an area: /v1/areas/3203/picture.svg
+             over NATS: samspill.render.map, samspill.render.changes, samspill.render.area (service samspill-picture)
   NATS:      %s  (events: stream SAMSPILL_EVENTS, subjects samspill.map.> and samspill.directory.>)
   Gap events: stream SAMSPILL_GAPS; follow them with  nats sub --server %s 'samspill.gap.>'
              (one map: 'samspill.gap.*.<mapId>.>', one municipality: 'samspill.gap.3203.>', openings only: 'samspill.gap.*.*.*.*.opened')
   Data:      %s
 Stop with Ctrl-C.
-`, ln.Addr(), ln.Addr(), ln.Addr(), ln.Addr(), srv.ClientURL(), srv.ClientURL(), cfg.data)
+`, ln.Addr(), ln.Addr(), ln.Addr(), ln.Addr(), ln.Addr(), srv.ClientURL(), srv.ClientURL(), cfg.data)
 
 	select {
 	case <-ctx.Done():
@@ -200,6 +225,7 @@ Stop with Ctrl-C.
 		logger.Warn("http shutdown", "err", err)
 	}
 	gapSvc.Stop()
+	pictures.Stop()
 	cmds.Stop()
 	if err := graphs.Stop(shutdown); err != nil {
 		logger.Warn("graph service stop", "err", err)
@@ -208,6 +234,9 @@ Stop with Ctrl-C.
 		logger.Warn("nats drain", "err", err)
 	}
 	if err := pnc.Drain(); err != nil {
+		logger.Warn("nats drain", "err", err)
+	}
+	if err := rnc.Drain(); err != nil {
 		logger.Warn("nats drain", "err", err)
 	}
 	return nil

@@ -247,3 +247,69 @@ func TestDemoIsDeterministic(t *testing.T) {
 		t.Fatal("the same seed gave different output")
 	}
 }
+
+// TestUpServesPictures checks that samspill up runs the render service:
+// a map's picture is drawn, then answered from the cache, and the routes
+// beside the picture files still reach the graph and gap services.
+func TestUpServesPictures(t *testing.T) {
+	cfg := upConfig{data: t.TempDir(), httpAddr: "127.0.0.1:0", natsPort: 0, sync: "interval"}
+	base, natsURL, stop := startUpNATS(t, cfg)
+	defer stop()
+	status, res := post(t, base, "open_map", `{"focus":"citizen","label":"Åse Ø.","municipality":"3203","citizenName":"Åse Ødegård"}`)
+	if status != http.StatusCreated {
+		t.Fatalf("open_map: %d %v", status, res)
+	}
+	mapID := res["ids"].(map[string]any)["mapId"].(string)
+	get := func(path string) (*http.Response, []byte) {
+		t.Helper()
+		r, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Body.Close()
+		b, err := io.ReadAll(r.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r, b
+	}
+	var first []byte
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		r, b := get("/v1/maps/" + mapID + "/picture.svg")
+		if r.StatusCode == http.StatusOK {
+			if r.Header.Get("Samspill-Cache") != "miss" || r.Header.Get("Content-Type") != "image/svg+xml" || !bytes.Contains(b, []byte("Ødegård")) {
+				t.Fatalf("first picture: %v %.300s", r.Header, b)
+			}
+			first = b
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no picture: %d %s", r.StatusCode, b)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	r, b := get("/v1/maps/" + mapID + "/picture.svg")
+	if r.Header.Get("Samspill-Cache") != "hit" || !bytes.Equal(b, first) {
+		t.Fatalf("second request: %v", r.Header)
+	}
+	for path, want := range map[string]string{
+		"/v1/maps/" + mapID + "/changes?from=2020-01-01": "application/json",
+		"/v1/maps/" + mapID + "/gaps":                    "application/json",
+		"/v1/areas/3203/system":                          "application/json",
+		"/v1/maps/" + mapID + "/picture.gif":             "application/problem+json",
+	} {
+		if r, b := get(path); r.Header.Get("Content-Type") != want {
+			t.Errorf("%s: %d %s %.200s", path, r.StatusCode, r.Header.Get("Content-Type"), b)
+		}
+	}
+	nc, err := nats.Connect(natsURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	m, err := nc.Request("samspill.render.map", []byte(`{"mapId":"`+mapID+`","format":"svg"}`), 10*time.Second)
+	if err != nil || !bytes.Equal(m.Data, first) {
+		t.Fatalf("samspill.render.map: %v %.200s", err, m.Data)
+	}
+}
