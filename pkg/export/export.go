@@ -22,6 +22,7 @@ import (
 	"github.com/samspill/samspill/pkg/event"
 	"github.com/samspill/samspill/pkg/mapdoc"
 	"github.com/samspill/samspill/pkg/projection"
+	"github.com/samspill/samspill/pkg/seal"
 )
 
 // Revealer opens sealed fields of a map (seal.Keyring satisfies it).
@@ -39,6 +40,14 @@ func Map(ctx context.Context, v *projection.View, r Revealer) (*mapdoc.Document,
 // actor and relation, keyed by machine id.
 func MapWithIDs(ctx context.Context, v *projection.View, r Revealer) (*mapdoc.Document, map[string]string, error) {
 	open := func(s event.Sealed) (string, error) {
+		if v.Erased {
+			// Never ask for the key of an erased map: a keyring that
+			// still holds it in memory would reveal what was erased.
+			if s == "" {
+				return "", nil
+			}
+			return seal.ErasedText, nil
+		}
 		t, err := r.Reveal(ctx, v.MapID, s)
 		if err != nil {
 			return "", fmt.Errorf("export %s: %w", v.MapID, err)

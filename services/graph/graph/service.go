@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/samspill/samspill/pkg/date"
+	"github.com/samspill/samspill/pkg/event"
 	"github.com/samspill/samspill/pkg/eventlog"
 	"github.com/samspill/samspill/pkg/export"
 	"github.com/samspill/samspill/pkg/projection"
@@ -122,6 +123,7 @@ func (s *Service) Start(ctx context.Context) error {
 			if err := s.store.Apply(r); err != nil {
 				s.cfg.Logger.Error("event not applied", "seq", r.Seq, "err", err)
 			}
+			s.forgetErased(r)
 			if r.Seq < s.head && time.Since(lastReport) >= 2*time.Second {
 				lastReport = time.Now()
 				s.cfg.Logger.Info("replaying the log", "position", r.Seq, "head", s.head,
@@ -254,6 +256,18 @@ func (s *Service) restore(ctx context.Context) error {
 }
 
 func (s *Service) today() date.Date { return date.Of(s.cfg.Clock().In(s.cfg.Location)) }
+
+// forgetErased drops an erased map's key from the keyring's memory, so that
+// a view of the map as known before its erasure cannot reveal it either.
+func (s *Service) forgetErased(r eventlog.Record) {
+	if r.Envelope.Type != event.TypeMapErased {
+		return
+	}
+	agg, err := r.Envelope.Aggregate()
+	if f, ok := s.keys.(interface{ Forget(mapID string) }); ok && err == nil {
+		f.Forget(agg.ID)
+	}
+}
 
 // NewForStore returns a service that answers queries from an existing
 // projection without following a log (for benchmarks and offline tools).

@@ -211,3 +211,53 @@ func TestQueriesOnBothTimeAxes(t *testing.T) {
 		}
 	}
 }
+
+// TestErasureWithItsOwnKeyring: the graph service holds its own keyring,
+// as in `samspill up`, which has the map's key in memory from earlier
+// queries when another instance erases the map. No answer may reveal a
+// name afterwards — not today's view, and not a view as known before the
+// erasure.
+func TestErasureWithItsOwnKeyring(t *testing.T) {
+	e := setup(t)
+	ctx := context.Background()
+	mapID, last := e.network()
+	own, err := seal.OpenKeyring(ctx, e.js, seal.KeyringConfig{MasterKey: master})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := graph.New(ctx, e.js, e.log, own, graph.Config{Clock: func() time.Time { return today }, Location: time.UTC, SnapshotEvery: 1 << 30, SnapshotInterval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer g.Stop(ctx)
+	if err := g.WaitFor(ctx, last); err != nil {
+		t.Fatal(err)
+	}
+	before, err := g.Map(ctx, graph.MapQuery{MapID: mapID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := json.Marshal(before); !bytes.Contains(b, []byte("Dr. Hansen")) {
+		t.Fatalf("before erasure the map should show its names: %s", b)
+	}
+	knownBefore := time.Now()
+	erased := e.do(&command.EraseMap{MapID: mapID, Basis: "citizen-request"}).Version
+	if err := g.WaitFor(ctx, erased); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []graph.MapQuery{{MapID: mapID}, {MapID: mapID, KnownAt: knownBefore}} {
+		ans, err := g.Map(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(ans)
+		for _, name := range []string{"Dr. Hansen", "DPS Nord", "Ola N."} {
+			if bytes.Contains(b, []byte(name)) {
+				t.Errorf("knownAt %v: the erased name %q is still shown: %s", q.KnownAt, name, b)
+			}
+		}
+	}
+}
