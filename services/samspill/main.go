@@ -41,6 +41,7 @@ Usage:
   samspill export  [flags]   export a map (--map ID) or a municipality (--municipality N)
   samspill metrics FILE      network measures of a map document or bundle (offline)
   samspill analyse FILE      coordination gaps of a map document or bundle (offline)
+  samspill render  FILE      draw a map document or bundle as DOT, SVG, PNG or PDF (offline)
   samspill version           print the version
   samspill help              this text
 
@@ -67,6 +68,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdMetrics(args[1:], stdout, stderr)
 	case "analyse", "analyze":
 		err = cmdAnalyse(args[1:], stdout, stderr)
+	case "render":
+		err = cmdRender(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "samspill", version)
 	case "help", "-h", "--help":
