@@ -281,6 +281,31 @@ func numbers(ns []int) string {
 	return strings.Join(s, " ")
 }
 
+// MaxDrawnGaps is how many gaps a person's map draws at most: the most
+// urgent ones, with the list's title saying how many there are in all. A
+// map where dozens of services have no working tie can have hundreds of
+// P1 gaps; drawing them all made a 40-actor map take seconds and an
+// 80-actor one minutes, and no one can read such a picture.
+const MaxDrawnGaps = 40
+
+// mostUrgent keeps the n most urgent gaps (by severity, then in the given
+// order), in the given order.
+func mostUrgent(open []gaps.Gap, n int) []gaps.Gap {
+	rank := map[gaps.Severity]int{gaps.SeverityHigh: 0, gaps.SeverityMedium: 1, gaps.SeverityLow: 2, gaps.SeverityAdvisory: 3}
+	idx := make([]int, len(open))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return rank[open[a].Severity] - rank[open[b].Severity] })
+	idx = idx[:n]
+	slices.Sort(idx)
+	out := make([]gaps.Gap, n)
+	for i, j := range idx {
+		out[i] = open[j]
+	}
+	return out
+}
+
 // PersonMap draws a citizen map with its open gaps (as gaps.Citizen
 // returns them, numbered in that order) as DOT: see the package
 // documentation. It returns an error wrapping [ErrOptions] for invalid
@@ -301,6 +326,10 @@ func PersonMap(doc *mapdoc.Document, open []gaps.Gap, o Options) ([]byte, error)
 	}
 	for _, rels := range pairs {
 		m.pairs = append(m.pairs, m.newPair(rels))
+	}
+	if len(open) > MaxDrawnGaps {
+		m.t.gapsTitle = fmt.Sprintf(t.someGaps, MaxDrawnGaps, len(open))
+		open = mostUrgent(open, MaxDrawnGaps)
 	}
 	if err := m.addGaps(open); err != nil {
 		return nil, err

@@ -65,6 +65,7 @@ type texts struct {
 	plan        string
 	reviewed    string
 	gapsTitle   string
+	someGaps    string // "Open gaps: the %d most urgent of %d"
 	noGaps      string
 	legend      string
 	lines       string
@@ -148,6 +149,7 @@ func textsEN() *texts {
 		plan:        "individual plan",
 		reviewed:    "reviewed",
 		gapsTitle:   "Open gaps",
+		someGaps:    "Open gaps: the %d most urgent of %d",
 		noGaps:      "No open gaps.",
 		legend:      "Legend",
 		lines:       "Lines",
@@ -233,6 +235,7 @@ func textsNB() *texts {
 		plan:        "individuell plan",
 		reviewed:    "evaluert",
 		gapsTitle:   "Åpne avvik",
+		someGaps:    "Åpne avvik: de %d mest alvorlige av %d",
 		noGaps:      "Ingen åpne avvik.",
 		legend:      "Tegnforklaring",
 		lines:       "Linjer",
