@@ -30,6 +30,35 @@ type seg struct {
 
 type path []seg
 
+// pen is what a surface's drawing library offers to trace a path, in its
+// own coordinates.
+type pen struct {
+	pt    func(Point) (float64, float64)
+	move  func(x, y float64)
+	line  func(x, y float64)
+	curve func(x1, y1, x2, y2, x3, y3 float64)
+	close func()
+}
+
+// trace walks p with the pen.
+func (p path) trace(d pen) {
+	for _, sg := range p {
+		switch sg.op {
+		case 'M':
+			d.move(d.pt(sg.pts[0]))
+		case 'L':
+			d.line(d.pt(sg.pts[0]))
+		case 'C':
+			x1, y1 := d.pt(sg.pts[0])
+			x2, y2 := d.pt(sg.pts[1])
+			x3, y3 := d.pt(sg.pts[2])
+			d.curve(x1, y1, x2, y2, x3, y3)
+		case 'Z':
+			d.close()
+		}
+	}
+}
+
 // flatten returns the path's points with each curve replaced by a few
 // lines (for a PDF clip, which takes polygons).
 func (p path) flatten() []Point {

@@ -91,21 +91,7 @@ func (s *pdfSurface) err() error {
 }
 
 func (s *pdfSurface) path(p path) {
-	for _, sg := range p {
-		switch sg.op {
-		case 'M':
-			s.pdf.MoveTo(s.pt(sg.pts[0]))
-		case 'L':
-			s.pdf.LineTo(s.pt(sg.pts[0]))
-		case 'C':
-			x1, y1 := s.pt(sg.pts[0])
-			x2, y2 := s.pt(sg.pts[1])
-			x3, y3 := s.pt(sg.pts[2])
-			s.pdf.CurveBezierCubicTo(x1, y1, x2, y2, x3, y3)
-		case 'Z':
-			s.pdf.ClosePath()
-		}
-	}
+	p.trace(pen{pt: s.pt, move: s.pdf.MoveTo, line: s.pdf.LineTo, curve: s.pdf.CurveBezierCubicTo, close: s.pdf.ClosePath})
 }
 
 func (s *pdfSurface) fill(p path, f fillStyle) error {

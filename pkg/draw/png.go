@@ -95,21 +95,7 @@ func nrgba(c rgba) color.NRGBA { return color.NRGBA{c.r, c.g, c.b, c.a} }
 
 func (s *pngSurface) path(p path) {
 	s.dc.ClearPath()
-	for _, sg := range p {
-		switch sg.op {
-		case 'M':
-			s.dc.MoveTo(s.pt(sg.pts[0]))
-		case 'L':
-			s.dc.LineTo(s.pt(sg.pts[0]))
-		case 'C':
-			x1, y1 := s.pt(sg.pts[0])
-			x2, y2 := s.pt(sg.pts[1])
-			x3, y3 := s.pt(sg.pts[2])
-			s.dc.CubicTo(x1, y1, x2, y2, x3, y3)
-		case 'Z':
-			s.dc.ClosePath()
-		}
-	}
+	p.trace(pen{pt: s.pt, move: s.dc.MoveTo, line: s.dc.LineTo, curve: s.dc.CubicTo, close: s.dc.ClosePath})
 }
 
 func (s *pngSurface) fill(p path, f fillStyle) error {
