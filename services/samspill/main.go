@@ -11,6 +11,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/samspill/samspill/pkg/draw"
 )
 
 // Exit codes.
@@ -21,6 +23,14 @@ const (
 )
 
 func main() {
+	if len(os.Args) == 2 && os.Args[1] == drawWorkerArg {
+		// `samspill up` starts itself this way to run Graphviz.
+		if err := draw.ServeWorker(context.Background(), os.Stdin, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "draw worker:", err)
+			os.Exit(exitFailure)
+		}
+		return
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sync/atomic"
 	"time"
@@ -52,6 +53,9 @@ type upConfig struct {
 	demoSeed int64
 	sync     string
 	logJSON  bool
+	// drawWorker is the executable to run as Graphviz's worker process
+	// (with the argument draw-worker); empty draws in this process.
+	drawWorker string
 }
 
 func cmdUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -64,8 +68,16 @@ func cmdUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.Int64Var(&cfg.demoSeed, "demo-seed", 0, "load the demo region with this seed on first start (0: none)")
 	fs.StringVar(&cfg.sync, "sync", "always", "store durability: always (fsync before every acknowledgement) or interval (every 2 minutes)")
 	fs.BoolVar(&cfg.logJSON, "log-json", false, "log JSON lines instead of text")
+	inProcess := fs.Bool("draw-in-process", false, "run Graphviz in this process instead of a worker process (it leaks memory: for short runs only)")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if !*inProcess {
+		exe, err := os.Executable()
+		if err != nil {
+			return fmt.Errorf("up: the Graphviz worker: %w", err)
+		}
+		cfg.drawWorker = exe
 	}
 	if cfg.sync != "always" && cfg.sync != "interval" {
 		return usageError{fmt.Sprintf("--sync %q: want always or interval", cfg.sync)}
@@ -141,14 +153,16 @@ func up(ctx context.Context, cfg upConfig, stdout io.Writer, logger *slog.Logger
 	}
 	defer gapSvc.Stop()
 	// The render service, like the gap service, reads the log after the
-	// demo is loaded. Graphviz runs in this process.
+	// demo is loaded. Graphviz runs in a worker process (this binary with
+	// the argument draw-worker), replaced every 100 pictures to return the
+	// memory Graphviz leaks.
 	rnc, err := srv.Connect("samspill-picture")
 	if err != nil {
 		return err
 	}
 	defer rnc.Close()
 	pictures, err := picture.Boot(ctx, rnc, picture.Options{MasterKey: key, Replicas: 1, Logger: logger.With("service", "picture"),
-		Draw: draw.Options{Logger: logger.With("service", "picture")}})
+		Draw: draw.Options{Logger: logger.With("service", "picture"), Command: workerCommand(cfg.drawWorker)}})
 	if err != nil {
 		return err
 	}
@@ -320,4 +334,20 @@ func execute(ctx context.Context, svc *command.Service, cmds []command.Command, 
 	p.done()
 	fmt.Fprintf(stdout, "Loaded %d demo commands (%d maps) in %s.\n", len(cmds), len(groups), time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// drawWorkerArg makes the samspill binary a Graphviz worker process.
+const drawWorkerArg = "draw-worker"
+
+// workerCommand starts exe as a Graphviz worker, or returns nil (draw in
+// process) when exe is empty.
+func workerCommand(exe string) func() *exec.Cmd {
+	if exe == "" {
+		return nil
+	}
+	return func() *exec.Cmd {
+		cmd := exec.Command(exe, drawWorkerArg)
+		cmd.Stderr = os.Stderr
+		return cmd
+	}
 }
