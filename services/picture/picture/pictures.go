@@ -212,6 +212,14 @@ func (s *Service) revealer(erased bool) export.Revealer {
 	return s.cfg.Keys
 }
 
+// mapID refuses what is not a map id.
+func mapID(id string) error {
+	if !event.IsUUID(id) {
+		return query.Invalid("mapId", "%q is not a map id", id)
+	}
+	return nil
+}
+
 func knownAtParam(t time.Time) string {
 	if t.IsZero() {
 		return "knownAt="
@@ -219,25 +227,36 @@ func knownAtParam(t time.Time) string {
 	return "knownAt=" + t.UTC().Format(time.RFC3339Nano)
 }
 
-// Map draws the person's map of a citizen map with its open gaps.
-func (s *Service) Map(ctx context.Context, q MapQuery) (*Picture, error) {
-	f, err := parseFormat(q.Format)
+// start checks what every picture request shares — its format, its
+// language and its subject (check names the field at fault) — waits until
+// the service has read the log, and returns the date the picture shows:
+// day, or today when it is zero.
+func (s *Service) start(ctx context.Context, format, lang string, day date.Date, check func() error) (draw.Format, string, date.Date, error) {
+	f, err := parseFormat(format)
 	if err != nil {
-		return nil, err
+		return "", "", date.Date{}, err
 	}
-	lang, err := parseLang(q.Lang)
+	l, err := parseLang(lang)
 	if err != nil {
-		return nil, err
+		return "", "", date.Date{}, err
 	}
-	if !event.IsUUID(q.MapID) {
-		return nil, query.Invalid("mapId", "%q is not a map id", q.MapID)
+	if err := check(); err != nil {
+		return "", "", date.Date{}, err
 	}
 	if err := s.ready(ctx); err != nil {
-		return nil, err
+		return "", "", date.Date{}, err
 	}
-	at := q.At
-	if at.IsZero() {
-		at = s.today()
+	if day.IsZero() {
+		day = s.today()
+	}
+	return f, l, day, nil
+}
+
+// Map draws the person's map of a citizen map with its open gaps.
+func (s *Service) Map(ctx context.Context, q MapQuery) (*Picture, error) {
+	f, lang, at, err := s.start(ctx, q.Format, q.Lang, q.At, func() error { return mapID(q.MapID) })
+	if err != nil {
+		return nil, err
 	}
 	pos, erased, err := s.mapState(q.MapID)
 	if err != nil {
@@ -272,26 +291,17 @@ func (s *Service) Map(ctx context.Context, q MapQuery) (*Picture, error) {
 
 // Changes draws the change map of a citizen map between two dates.
 func (s *Service) Changes(ctx context.Context, q ChangesQuery) (*Picture, error) {
-	f, err := parseFormat(q.Format)
+	f, lang, to, err := s.start(ctx, q.Format, q.Lang, q.To, func() error {
+		if err := mapID(q.MapID); err != nil {
+			return err
+		}
+		if q.From.IsZero() {
+			return query.Invalid("from", "is required")
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
-	}
-	lang, err := parseLang(q.Lang)
-	if err != nil {
-		return nil, err
-	}
-	if !event.IsUUID(q.MapID) {
-		return nil, query.Invalid("mapId", "%q is not a map id", q.MapID)
-	}
-	if q.From.IsZero() {
-		return nil, query.Invalid("from", "is required")
-	}
-	if err := s.ready(ctx); err != nil {
-		return nil, err
-	}
-	to := q.To
-	if to.IsZero() {
-		to = s.today()
 	}
 	if to.Before(q.From) {
 		return nil, query.Invalid("to", "%s is before from (%s)", to, q.From)
@@ -338,23 +348,14 @@ func (s *Service) Changes(ctx context.Context, q ChangesQuery) (*Picture, error)
 // and the system gaps, from the structure of its maps (no names of
 // persons, figures under k suppressed).
 func (s *Service) Area(ctx context.Context, q AreaQuery) (*Picture, error) {
-	f, err := parseFormat(q.Format)
+	f, lang, at, err := s.start(ctx, q.Format, q.Lang, q.At, func() error {
+		if !event.IsMunicipality(q.Municipality) {
+			return query.Invalid("municipality", "%q is not a municipality number", q.Municipality)
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
-	}
-	lang, err := parseLang(q.Lang)
-	if err != nil {
-		return nil, err
-	}
-	if !event.IsMunicipality(q.Municipality) {
-		return nil, query.Invalid("municipality", "%q is not a municipality number", q.Municipality)
-	}
-	if err := s.ready(ctx); err != nil {
-		return nil, err
-	}
-	at := q.At
-	if at.IsZero() {
-		at = s.today()
 	}
 	ids, state, watermark := s.areaState(q.Municipality)
 	if len(ids) == 0 {
