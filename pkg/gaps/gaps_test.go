@@ -767,31 +767,44 @@ func TestOutput(t *testing.T) {
 	}
 }
 
+// TestRulesList checks both catalogues: ids in order, severities, no
+// empty texts, and a fresh slice on every call.
 func TestRulesList(t *testing.T) {
-	want := map[string]gaps.Severity{
-		"P1": gaps.SeverityMedium, "P2": gaps.SeverityHigh, "P3": gaps.SeverityHigh, "P4": gaps.SeverityMedium,
-		"P5": gaps.SeverityMedium, "P6": gaps.SeverityLow, "P7": gaps.SeverityMedium, "P8": gaps.SeverityAdvisory,
-		"P9": gaps.SeverityMedium, "P10": gaps.SeverityMedium, "P11": gaps.SeverityMedium, "P12": gaps.SeverityHigh,
-		"P13": gaps.SeverityMedium, "P14": gaps.SeverityLow,
-	}
-	rules := gaps.Rules()
-	if len(rules) != 14 {
-		t.Fatalf("%d rules", len(rules))
-	}
-	for i, r := range rules {
-		if r.ID != "P"+itoa(i+1) {
-			t.Errorf("rule %d is %s", i, r.ID)
+	for _, c := range []struct {
+		prefix string
+		rules  func() []gaps.Rule
+		want   map[string]gaps.Severity
+	}{
+		{"P", gaps.Rules, map[string]gaps.Severity{
+			"P1": gaps.SeverityMedium, "P2": gaps.SeverityHigh, "P3": gaps.SeverityHigh, "P4": gaps.SeverityMedium,
+			"P5": gaps.SeverityMedium, "P6": gaps.SeverityLow, "P7": gaps.SeverityMedium, "P8": gaps.SeverityAdvisory,
+			"P9": gaps.SeverityMedium, "P10": gaps.SeverityMedium, "P11": gaps.SeverityMedium, "P12": gaps.SeverityHigh,
+			"P13": gaps.SeverityMedium, "P14": gaps.SeverityLow,
+		}},
+		{"S", gaps.SystemRules, map[string]gaps.Severity{
+			"S1": gaps.SeverityMedium, "S2": gaps.SeverityLow, "S3": gaps.SeverityHigh, "S4": gaps.SeverityMedium, "S5": gaps.SeverityLow,
+			"S6": gaps.SeverityLow, "S7": gaps.SeverityMedium, "S8": gaps.SeverityMedium, "S9": gaps.SeverityMedium, "S10": gaps.SeverityLow,
+		}},
+	} {
+		rules := c.rules()
+		if len(rules) != len(c.want) {
+			t.Fatalf("%s rules: %d, want %d", c.prefix, len(rules), len(c.want))
 		}
-		if r.Severity != want[r.ID] {
-			t.Errorf("%s severity %s, want %s", r.ID, r.Severity, want[r.ID])
+		for i, r := range rules {
+			if r.ID != c.prefix+itoa(i+1) {
+				t.Errorf("rule %d is %s", i, r.ID)
+			}
+			if r.Severity != c.want[r.ID] {
+				t.Errorf("%s severity %s, want %s", r.ID, r.Severity, c.want[r.ID])
+			}
+			if r.Name == "" || r.Source == "" || r.Next.EN == "" || r.Next.NB == "" || r.Description.EN == "" || r.Description.NB == "" {
+				t.Errorf("%s: empty field in %+v", r.ID, r)
+			}
 		}
-		if r.Name == "" || r.Source == "" || r.Next.EN == "" || r.Next.NB == "" || r.Description.EN == "" || r.Description.NB == "" {
-			t.Errorf("%s: empty field in %+v", r.ID, r)
+		rules[0].Name = "changed"
+		if c.rules()[0].Name == "changed" {
+			t.Errorf("the %s rules share their slice", c.prefix)
 		}
-	}
-	rules[0].Name = "changed"
-	if gaps.Rules()[0].Name == "changed" {
-		t.Error("Rules shares its slice")
 	}
 }
 

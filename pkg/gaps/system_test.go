@@ -902,32 +902,6 @@ func TestSystemRules(t *testing.T) {
 	}
 }
 
-func TestSystemRulesList(t *testing.T) {
-	want := map[string]gaps.Severity{
-		"S1": gaps.SeverityMedium, "S2": gaps.SeverityLow, "S3": gaps.SeverityHigh, "S4": gaps.SeverityMedium, "S5": gaps.SeverityLow,
-		"S6": gaps.SeverityLow, "S7": gaps.SeverityMedium, "S8": gaps.SeverityMedium, "S9": gaps.SeverityMedium, "S10": gaps.SeverityLow,
-	}
-	rules := gaps.SystemRules()
-	if len(rules) != 10 {
-		t.Fatalf("%d system rules", len(rules))
-	}
-	for i, r := range rules {
-		if r.ID != "S"+itoa(i+1) {
-			t.Errorf("rule %d is %s", i, r.ID)
-		}
-		if r.Severity != want[r.ID] {
-			t.Errorf("%s severity %s, want %s", r.ID, r.Severity, want[r.ID])
-		}
-		if r.Name == "" || r.Source == "" || r.Next.EN == "" || r.Next.NB == "" || r.Description.EN == "" || r.Description.NB == "" {
-			t.Errorf("%s: empty field in %+v", r.ID, r)
-		}
-	}
-	rules[0].Name = "changed"
-	if gaps.SystemRules()[0].Name == "changed" {
-		t.Error("SystemRules shares its slice")
-	}
-}
-
 // --- the area and k-suppression --------------------------------------------
 
 // TestSystemSuppression: a pair sharing 4 citizens is not listed and no gap
