@@ -154,15 +154,22 @@ var loadValidator = sync.OnceValues(mapdoc.NewValidator)
 // samspill analyse would, so that every test map is a valid document.
 func valid(t *testing.T, d *mapdoc.Document) *mapdoc.Document {
 	t.Helper()
+	doc, _ := reparse(t, mapdoc.Canonical(d))
+	return doc
+}
+
+// reparse reads a written test document or bundle through the validator.
+func reparse(t *testing.T, b []byte) (*mapdoc.Document, *mapdoc.Bundle) {
+	t.Helper()
 	v, err := loadValidator()
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc, _, err := v.Parse(mapdoc.Canonical(d))
+	doc, bd, err := v.Parse(b)
 	if err != nil {
-		t.Fatalf("test map is not a valid document: %v", err)
+		t.Fatalf("test input is not valid: %v", err)
 	}
-	return doc
+	return doc, bd
 }
 
 func evaluate(t *testing.T, d *mapdoc.Document, cfg gaps.Config) []gaps.Gap {

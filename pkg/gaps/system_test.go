@@ -229,14 +229,7 @@ func (m cm) inform(a, b string) cm {
 // samspill analyse would, so that every test bundle is valid.
 func validBundle(t *testing.T, b *mapdoc.Bundle) *mapdoc.Bundle {
 	t.Helper()
-	v, err := loadValidator()
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, bd, err := v.Parse(mapdoc.CanonicalBundle(b))
-	if err != nil {
-		t.Fatalf("test bundle is not valid: %v", err)
-	}
+	_, bd := reparse(t, mapdoc.CanonicalBundle(b))
 	return bd
 }
 
