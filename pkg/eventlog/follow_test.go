@@ -173,6 +173,11 @@ func TestDurableFollowerResumesAndSkipsMalformed(t *testing.T) {
 		f, err := l.FollowDurable(ctx, "test-follower", eventlog.FollowConfig{}, func(_ context.Context, r eventlog.Record) error {
 			mu.Lock()
 			defer mu.Unlock()
+			if r.Seq > stopAt {
+				// Delivery goes on until Stop; refuse what comes after
+				// stopAt, so it is redelivered to the next run.
+				return errors.New("past the end of this run")
+			}
 			if r.Seq == failOnce && !failed {
 				failed = true
 				return errors.New("transient")
