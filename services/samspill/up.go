@@ -22,6 +22,7 @@ import (
 	"github.com/samspill/samspill/pkg/draw"
 	"github.com/samspill/samspill/pkg/event"
 	"github.com/samspill/samspill/pkg/jsserver"
+	"github.com/samspill/samspill/pkg/query"
 	"github.com/samspill/samspill/pkg/seal"
 	"github.com/samspill/samspill/services/command/command"
 	"github.com/samspill/samspill/services/gap/gap"
@@ -172,20 +173,11 @@ func up(ctx context.Context, cfg upConfig, stdout io.Writer, logger *slog.Logger
 	if err != nil {
 		return fmt.Errorf("http listen: %w", err)
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/v1/commands", cmds.Service.Handler())
-	mux.Handle("/v1/commands/", cmds.Service.Handler())
-	mux.Handle("/v1/maps", graphs.Service.Handler())
-	mux.Handle("/v1/maps/", graphs.Service.Handler())
-	mux.Handle("/v1/areas/", graphs.Service.Handler())
-	mux.Handle("GET /v1/maps/{mapId}/gaps", gapSvc.Service.Handler())
-	mux.Handle("GET /v1/areas/{municipality}/gaps", gapSvc.Service.Handler())
-	// picture.* files go to the render service, every other file to the
-	// graph service (/v1/maps/{id}/changes and the like).
-	pics := pictures.Service.HandlerOr(graphs.Service.Handler())
-	mux.Handle("GET /v1/maps/{mapId}/{file}", pics)
-	mux.Handle("GET /v1/maps/{mapId}/changes/{file}", pics)
-	mux.Handle("GET /v1/areas/{municipality}/{file}", pics)
+	mux := query.NewRoutes()
+	mux.Mount(cmds.Service.Handler())
+	mux.Mount(graphs.Service.Handler())
+	mux.Mount(gapSvc.Service.Handler())
+	mux.Mount(pictures.Service.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if !nc.IsConnected() {
 			http.Error(w, "nats disconnected", http.StatusServiceUnavailable)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/samspill/samspill/pkg/mapdoc"
 	"github.com/samspill/samspill/pkg/problem"
+	"github.com/samspill/samspill/pkg/query"
 )
 
 // Micro service identity. The subject of a command is
@@ -132,8 +133,8 @@ func WriteProblem(w http.ResponseWriter, r *http.Request, err error) {
 
 // Handler serves POST /v1/commands/{name}. An Idempotency-Key header is
 // used as the command id when the body has none.
-func (s *Service) Handler() http.Handler {
-	mux := http.NewServeMux()
+func (s *Service) Handler() *query.Routes {
+	mux := query.NewRoutes()
 	mux.HandleFunc("POST /v1/commands/{name}", func(w http.ResponseWriter, r *http.Request) {
 		name := Name(r.PathValue("name"))
 		if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {

@@ -39,8 +39,8 @@ func (s *Service) AddMicro(ctx context.Context, nc *nats.Conn) (micro.Service, e
 //
 //	GET /v1/maps/{mapId}/gaps?lang=en|nb
 //	GET /v1/areas/{municipality}/gaps?lang=en|nb
-func (s *Service) Handler() http.Handler {
-	mux := http.NewServeMux()
+func (s *Service) Handler() *query.Routes {
+	mux := query.NewRoutes()
 	serve := func(w http.ResponseWriter, r *http.Request, q Query) {
 		if err := query.Params(r, map[string]any{"lang": &q.Lang}); err != nil {
 			query.WriteError(w, r, err)

@@ -47,8 +47,8 @@ func (s *Service) AddMicro(ctx context.Context, nc *nats.Conn) (micro.Service, e
 //	GET /v1/maps/{mapId}/actors/{actor}/neighbourhood?depth=&at=&knownAt=
 //	GET /v1/areas/{municipality}/system?at=&k=
 //	GET /v1/areas/{municipality}/bundle?at=&knownAt=
-func (s *Service) Handler() http.Handler {
-	mux := http.NewServeMux()
+func (s *Service) Handler() *query.Routes {
+	mux := query.NewRoutes()
 	answer := func(w http.ResponseWriter, r *http.Request, ans any, err error) {
 		if err != nil {
 			query.WriteError(w, r, err)

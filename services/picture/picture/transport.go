@@ -7,11 +7,11 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/micro"
 
+	"github.com/samspill/samspill/pkg/draw"
 	"github.com/samspill/samspill/pkg/problem"
 	"github.com/samspill/samspill/pkg/query"
 	"github.com/samspill/samspill/pkg/render"
@@ -129,72 +129,39 @@ func (s *Service) refusal(err error, where string) (int, *query.Error) {
 // and Content-Disposition (inline, with a file name of ids and dates);
 // pictures of citizen maps are not to be stored by browsers or proxies
 // (Cache-Control: no-store).
-func (s *Service) Handler() http.Handler { return s.HandlerOr(nil) }
-
-// HandlerOr is Handler that passes every request it does not serve to
-// next (a 404 problem when next is nil): mounted on
-// "GET /v1/maps/{mapId}/{file}", "GET /v1/maps/{mapId}/changes/{file}" and
-// "GET /v1/areas/{municipality}/{file}" of a larger mux, it serves the
-// files named picture.* and leaves /v1/maps/{id}/changes and the like to
-// next.
-func (s *Service) HandlerOr(next http.Handler) http.Handler {
-	other := func(w http.ResponseWriter, r *http.Request) {
-		if next != nil {
-			next.ServeHTTP(w, r)
-			return
-		}
-		query.WriteError(w, r, query.NotFound("", "no such resource"))
+func (s *Service) Handler() *query.Routes {
+	rt := query.NewRoutes()
+	for _, f := range []draw.Format{draw.SVG, draw.PNG, draw.PDF, draw.DOT} {
+		file := "/picture." + string(f)
+		rt.HandleFunc("GET /v1/maps/{mapId}"+file, func(w http.ResponseWriter, r *http.Request) {
+			q := MapQuery{MapID: r.PathValue("mapId"), Format: string(f)}
+			if err := query.Params(r, map[string]any{"at": &q.At, "knownAt": &q.KnownAt, "lang": &q.Lang}); err != nil {
+				s.write(w, r, nil, err)
+				return
+			}
+			pic, err := s.Map(r.Context(), q)
+			s.write(w, r, pic, err)
+		})
+		rt.HandleFunc("GET /v1/maps/{mapId}/changes"+file, func(w http.ResponseWriter, r *http.Request) {
+			q := ChangesQuery{MapID: r.PathValue("mapId"), Format: string(f)}
+			if err := query.Params(r, map[string]any{"from": &q.From, "to": &q.To, "lang": &q.Lang}); err != nil {
+				s.write(w, r, nil, err)
+				return
+			}
+			pic, err := s.Changes(r.Context(), q)
+			s.write(w, r, pic, err)
+		})
+		rt.HandleFunc("GET /v1/areas/{municipality}"+file, func(w http.ResponseWriter, r *http.Request) {
+			q := AreaQuery{Municipality: r.PathValue("municipality"), Format: string(f)}
+			if err := query.Params(r, map[string]any{"at": &q.At, "lang": &q.Lang}); err != nil {
+				s.write(w, r, nil, err)
+				return
+			}
+			pic, err := s.Area(r.Context(), q)
+			s.write(w, r, pic, err)
+		})
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /v1/maps/{mapId}/{file}", func(w http.ResponseWriter, r *http.Request) {
-		f, ok := pictureFile(r)
-		if !ok {
-			other(w, r)
-			return
-		}
-		q := MapQuery{MapID: r.PathValue("mapId"), Format: f}
-		if err := query.Params(r, map[string]any{"at": &q.At, "knownAt": &q.KnownAt, "lang": &q.Lang}); err != nil {
-			s.write(w, r, nil, err)
-			return
-		}
-		pic, err := s.Map(r.Context(), q)
-		s.write(w, r, pic, err)
-	})
-	mux.HandleFunc("GET /v1/maps/{mapId}/changes/{file}", func(w http.ResponseWriter, r *http.Request) {
-		f, ok := pictureFile(r)
-		if !ok {
-			other(w, r)
-			return
-		}
-		q := ChangesQuery{MapID: r.PathValue("mapId"), Format: f}
-		if err := query.Params(r, map[string]any{"from": &q.From, "to": &q.To, "lang": &q.Lang}); err != nil {
-			s.write(w, r, nil, err)
-			return
-		}
-		pic, err := s.Changes(r.Context(), q)
-		s.write(w, r, pic, err)
-	})
-	mux.HandleFunc("GET /v1/areas/{municipality}/{file}", func(w http.ResponseWriter, r *http.Request) {
-		f, ok := pictureFile(r)
-		if !ok {
-			other(w, r)
-			return
-		}
-		q := AreaQuery{Municipality: r.PathValue("municipality"), Format: f}
-		if err := query.Params(r, map[string]any{"at": &q.At, "lang": &q.Lang}); err != nil {
-			s.write(w, r, nil, err)
-			return
-		}
-		pic, err := s.Area(r.Context(), q)
-		s.write(w, r, pic, err)
-	})
-	mux.HandleFunc("/", other)
-	return mux
-}
-
-// pictureFile returns the format of a path ending picture.<format>.
-func pictureFile(r *http.Request) (string, bool) {
-	return strings.CutPrefix(r.PathValue("file"), "picture.")
+	return rt
 }
 
 func (s *Service) write(w http.ResponseWriter, r *http.Request, pic *Picture, err error) {

@@ -35,8 +35,9 @@ func TestRefusals(t *testing.T) {
 	}{
 		{mapPath(unknown, "svg"), 404, "not-found", "mapId"},
 		{mapPath("ola", "svg"), 400, "invalid", "mapId"},
-		{mapPath(p.mapID, "gif"), 400, "invalid", "format"},
-		{mapPath(p.mapID, ""), 400, "invalid", "format"},
+		// Only picture.svg, .png, .pdf and .dot are routes.
+		{mapPath(p.mapID, "gif"), 404, "not-found", ""},
+		{mapPath(p.mapID, ""), 404, "not-found", ""},
 		{mapPath(p.mapID, "svg", "at=31.12.2026"), 400, "invalid", "at"},
 		{mapPath(p.mapID, "svg", "at=2026-01-01"), 404, "not-found", "at"},
 		{mapPath(p.mapID, "svg", "knownAt=yesterday"), 400, "invalid", "knownAt"},
@@ -51,7 +52,7 @@ func TestRefusals(t *testing.T) {
 		{"/v1/areas/oslo/picture.svg", 400, "invalid", "municipality"},
 		{"/v1/areas/9999/picture.svg", 404, "not-found", "municipality"},
 		{"/v1/areas/0301/picture.svg?at=2025-01-01", 404, "not-found", "at"},
-		{"/v1/areas/0301/picture.jpeg", 400, "invalid", "format"},
+		{"/v1/areas/0301/picture.jpeg", 404, "not-found", ""},
 		{"/v1/maps/" + p.mapID + "/drawing.svg", 404, "not-found", ""},
 	} {
 		w := e.get(c.path)
