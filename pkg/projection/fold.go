@@ -21,7 +21,20 @@ type Fact struct {
 // History is every fact of one map, in log order.
 type History struct {
 	MapID string
-	Facts []Fact
+	// OpenedBy is the principal (pseudonymous user id) of the command that
+	// opened the map; empty when the open_map event named none, or when
+	// the store was restored from a snapshot written before it was kept.
+	OpenedBy string
+	Facts    []Fact
+}
+
+// Updated is the record time of the map's last event (zero when it has
+// none).
+func (h *History) Updated() time.Time {
+	if len(h.Facts) == 0 {
+		return time.Time{}
+	}
+	return h.Facts[len(h.Facts)-1].Recorded
 }
 
 // View folds the facts recorded by knownAt (zero: all) that hold by at

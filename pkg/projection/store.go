@@ -79,6 +79,9 @@ func (s *Store) Apply(r eventlog.Record) error {
 			h = &History{MapID: agg.ID}
 			s.maps[agg.ID] = h
 		}
+		if _, opened := d.(*event.MapOpened); opened && h.OpenedBy == "" {
+			h.OpenedBy = r.Envelope.Principal
+		}
 		h.Facts = append(h.Facts, f)
 	case event.AreaDirectory:
 		s.applyEntry(agg.ID, f)
@@ -107,19 +110,27 @@ func (s *Store) applyEntry(id string, f Fact) {
 	}
 }
 
+// History returns a stable copy of a map's history: its facts as they are
+// now, which later events do not change. The facts' data are shared and
+// must not be modified.
+func (s *Store) History(mapID string) (*History, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	h := s.maps[mapID]
+	if h == nil {
+		return nil, false
+	}
+	// Facts are append-only; a capped slice is a stable copy.
+	return &History{MapID: h.MapID, OpenedBy: h.OpenedBy, Facts: h.Facts[:len(h.Facts):len(h.Facts)]}, true
+}
+
 // View returns a map on the valid date at as known at knownAt (zero: now).
 func (s *Store) View(mapID string, at date.Date, knownAt time.Time) (*View, error) {
-	s.mu.RLock()
-	h := s.maps[mapID]
-	var facts []Fact
-	if h != nil {
-		facts = h.Facts[:len(h.Facts):len(h.Facts)] // facts are append-only; a capped slice is a stable copy
-	}
-	s.mu.RUnlock()
-	if h == nil {
+	h, ok := s.History(mapID)
+	if !ok {
 		return nil, fmt.Errorf("projection: map %s: %w", mapID, ErrNotFound)
 	}
-	v, ok := (&History{MapID: mapID, Facts: facts}).View(at, knownAt)
+	v, ok := h.View(at, knownAt)
 	if !ok {
 		return nil, fmt.Errorf("projection: map %s was not open on %s as known then: %w", mapID, at, ErrNotFound)
 	}
@@ -144,6 +155,20 @@ func (s *Store) Maps() []string {
 // when nil). Closed maps are left out; erased maps stay, since their
 // structure still counts in aggregates.
 func (s *Store) AreaMaps(municipality string, candidates []string, at date.Date, knownAt time.Time) (org string, citizens []string) {
+	o, cs := s.AreaViews(municipality, candidates, at, knownAt)
+	if o != nil {
+		org = o.MapID
+	}
+	for _, v := range cs {
+		citizens = append(citizens, v.MapID)
+	}
+	return org, citizens
+}
+
+// AreaViews is AreaMaps returning the views themselves (org nil when the
+// municipality has no organisation map), for callers that go on to read
+// them and should not fold every map twice.
+func (s *Store) AreaViews(municipality string, candidates []string, at date.Date, knownAt time.Time) (org *View, citizens []*View) {
 	if candidates == nil {
 		candidates = s.Maps()
 	} else {
@@ -156,10 +181,10 @@ func (s *Store) AreaMaps(municipality string, candidates []string, at date.Date,
 		}
 		switch v.Focus.Kind {
 		case stakeholder.FocusCitizen:
-			citizens = append(citizens, id)
+			citizens = append(citizens, v)
 		case stakeholder.FocusMunicipality:
-			if org == "" {
-				org = id
+			if org == nil {
+				org = v
 			}
 		}
 	}
@@ -205,8 +230,11 @@ type snapshot struct {
 }
 
 type snapshotMap struct {
-	ID    string         `json:"id"`
-	Facts []snapshotFact `json:"facts"`
+	ID string `json:"id"`
+	// OpenedBy is absent from snapshots written before it was kept; such
+	// maps load with no principal.
+	OpenedBy string         `json:"openedBy,omitempty"`
+	Facts    []snapshotFact `json:"facts"`
 }
 
 type snapshotFact struct {
@@ -229,7 +257,7 @@ func (s *Store) MarshalSnapshot() ([]byte, error) {
 	}
 	slices.Sort(ids)
 	for _, id := range ids {
-		m := snapshotMap{ID: id}
+		m := snapshotMap{ID: id, OpenedBy: s.maps[id].OpenedBy}
 		for _, f := range s.maps[id].Facts {
 			raw, err := json.Marshal(f.Data)
 			if err != nil {
@@ -259,7 +287,7 @@ func (s *Store) UnmarshalSnapshot(b []byte) error {
 	}
 	maps := make(map[string]*History, len(snap.Maps))
 	for _, m := range snap.Maps {
-		h := &History{MapID: m.ID, Facts: make([]Fact, 0, len(m.Facts))}
+		h := &History{MapID: m.ID, OpenedBy: m.OpenedBy, Facts: make([]Fact, 0, len(m.Facts))}
 		for _, f := range m.Facts {
 			d, err := (event.Envelope{Type: f.Type, Data: f.Data}).Decode()
 			if err != nil {

@@ -1,0 +1,91 @@
+package projection_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/samspill/samspill/pkg/date"
+	"github.com/samspill/samspill/pkg/projection"
+)
+
+// TestHistoryKeepsWhoOpenedAndWhenUpdated: the principal of the open_map
+// event and the record time of the last event survive a snapshot round
+// trip, and a later event of another principal changes neither who opened
+// the map nor anything of a copy taken before it.
+func TestHistoryKeepsWhoOpenedAndWhenUpdated(t *testing.T) {
+	s, _, _, _, _, _ := history(t)
+	s.recs[0].Envelope.Principal = "user:kari.nordmann"
+	for i := 1; i < len(s.recs); i++ {
+		s.recs[i].Envelope.Principal = "user:someone.else"
+	}
+	st := load(t, s.recs[:len(s.recs)-1])
+	before, ok := st.History(s.agg.ID)
+	if !ok {
+		t.Fatal("no history for the map")
+	}
+	if err := st.Apply(s.recs[len(s.recs)-1]); err != nil {
+		t.Fatal(err)
+	}
+	h, _ := st.History(s.agg.ID)
+	if h.OpenedBy != "user:kari.nordmann" {
+		t.Fatalf("OpenedBy = %q", h.OpenedBy)
+	}
+	if want := day("2026-07-01").Add(-11 * time.Hour); !h.Updated().Equal(want) {
+		t.Fatalf("Updated = %v, want the record time of the last event %v", h.Updated(), want)
+	}
+	if len(before.Facts) != len(s.recs)-1 || len(h.Facts) != len(s.recs) {
+		t.Fatalf("a copy taken before the last event has %d facts; now %d", len(before.Facts), len(h.Facts))
+	}
+	if _, ok := st.History("6a1c9f0e-2b7d-4e3a-8c5f-1d2e3f4a5b6c"); ok {
+		t.Fatal("history of an unknown map")
+	}
+
+	snap, err := st.MarshalSnapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	restored := projection.NewStore()
+	if err := restored.UnmarshalSnapshot(snap); err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := restored.History(s.agg.ID); r.OpenedBy != "user:kari.nordmann" || !r.Updated().Equal(h.Updated()) {
+		t.Fatalf("after a snapshot round trip: OpenedBy %q, Updated %v", r.OpenedBy, r.Updated())
+	}
+}
+
+// TestSnapshotWithoutOpenedByLoads: a snapshot written before the
+// principal was kept (no openedBy on its maps) still loads, with every
+// fact, and the map has no principal.
+func TestSnapshotWithoutOpenedByLoads(t *testing.T) {
+	s, _, _, _, _, _ := history(t)
+	s.recs[0].Envelope.Principal = "user:kari.nordmann"
+	snap, err := load(t, s.recs).MarshalSnapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Write it as the old format did: the same document without openedBy.
+	var doc map[string]any
+	if err := json.Unmarshal(snap, &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range doc["maps"].([]any) {
+		delete(m.(map[string]any), "openedBy")
+	}
+	old, _ := json.Marshal(doc)
+	if bytes.Contains(old, []byte("openedBy")) || bytes.Equal(old, snap) {
+		t.Fatal("the old-format snapshot still names the principal")
+	}
+	st := projection.NewStore()
+	if err := st.UnmarshalSnapshot(old); err != nil {
+		t.Fatalf("an old snapshot must load: %v", err)
+	}
+	h, ok := st.History(s.agg.ID)
+	if !ok || h.OpenedBy != "" || len(h.Facts) != len(s.recs) || st.Position() != uint64(len(s.recs)) {
+		t.Fatalf("old snapshot loaded as %+v (position %d)", h, st.Position())
+	}
+	if _, err := st.View(s.agg.ID, date.MustParse("2026-06-16"), time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+}
