@@ -13,7 +13,6 @@ import (
 	"github.com/samspill/samspill/pkg/projection"
 	"github.com/samspill/samspill/pkg/query"
 	"github.com/samspill/samspill/pkg/region"
-	"github.com/samspill/samspill/pkg/stakeholder"
 )
 
 // MapQuery asks for a map on a date as known at a moment.
@@ -239,36 +238,6 @@ func (s *Service) System(_ context.Context, q SystemQuery) (*region.Graph, error
 	}
 	g := region.Build(s.store, region.Query{Municipality: q.Municipality, At: q.At, K: q.K})
 	return &g, nil
-}
-
-// MapSummary lists a map without personal data.
-type MapSummary struct {
-	MapID        string                `json:"mapId"`
-	Focus        stakeholder.FocusKind `json:"focus"`
-	Municipality string                `json:"municipality,omitempty"`
-	Version      uint64                `json:"version"`
-	Closed       bool                  `json:"closed,omitempty"`
-	Erased       bool                  `json:"erased,omitempty"`
-}
-
-// Maps lists the maps of a municipality (all when empty), without names.
-func (s *Service) Maps(_ context.Context, municipality string) ([]MapSummary, error) {
-	if municipality != "" && !event.IsMunicipality(municipality) {
-		return nil, query.Invalid("municipality", "%q is not a municipality number", municipality)
-	}
-	today := s.today()
-	out := []MapSummary{}
-	for _, id := range s.store.Maps() {
-		v, err := s.store.View(id, today, time.Time{})
-		if err != nil {
-			continue
-		}
-		if municipality != "" && v.Focus.Municipality != municipality {
-			continue
-		}
-		out = append(out, MapSummary{MapID: id, Focus: v.Focus.Kind, Municipality: v.Focus.Municipality, Version: v.Version, Closed: v.Closed, Erased: v.Erased})
-	}
-	return out, nil
 }
 
 // BundleQuery asks for a region export: the directory, the municipality's

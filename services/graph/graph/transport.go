@@ -31,6 +31,11 @@ func (s *Service) AddMicro(ctx context.Context, nc *nats.Conn) (micro.Service, e
 		"neighbourhood": query.Handler(ctx, s.Neighbourhood),
 		"system":        query.Handler(ctx, s.System),
 		"bundle":        query.Handler(ctx, s.Bundle),
+		"export":        s.exportHandler(ctx),
+		"maps":          query.Handler(ctx, s.Maps),
+		"directory":     query.Handler(ctx, s.Directory),
+		"history":       query.Handler(ctx, s.History),
+		"matrix":        query.Handler(ctx, s.Matrix),
 	} {
 		if err := g.AddEndpoint(name, h); err != nil {
 			return nil, fmt.Errorf("graph: add endpoint %s: %w", name, err)
@@ -41,7 +46,11 @@ func (s *Service) AddMicro(ctx context.Context, nc *nats.Conn) (micro.Service, e
 
 // Handler serves the queries over HTTP:
 //
-//	GET /v1/maps?municipality=
+//	GET /v1/maps?municipality=&openedBy=
+//	GET /v1/directory?q=&municipality=&sector=&limit=
+//	GET /v1/maps/{mapId}/history
+//	GET /v1/areas/{municipality}/matrix?at=&k=
+//	GET /v1/areas/{municipality}/matrix.csv?at=&k=
 //	GET /v1/maps/{mapId}?at=&knownAt=
 //	GET /v1/maps/{mapId}/changes?from=&to=&knownAt=
 //	GET /v1/maps/{mapId}/actors/{actor}/neighbourhood?depth=&at=&knownAt=
@@ -57,9 +66,18 @@ func (s *Service) Handler() *query.Routes {
 		query.WriteJSON(w, ans)
 	}
 	mux.HandleFunc("GET /v1/maps", func(w http.ResponseWriter, r *http.Request) {
-		ans, err := s.Maps(r.Context(), r.URL.Query().Get("municipality"))
+		var q MapsQuery
+		if err := query.Params(r, map[string]any{"municipality": &q.Municipality, "openedBy": &q.OpenedBy}); err != nil {
+			answer(w, r, nil, err)
+			return
+		}
+		ans, err := s.Maps(r.Context(), q)
 		answer(w, r, ans, err)
 	})
+	mux.HandleFunc("GET /v1/directory", s.serveDirectory)
+	mux.HandleFunc("GET /v1/maps/{mapId}/history", s.serveHistory)
+	mux.HandleFunc("GET /v1/areas/{municipality}/matrix", s.serveMatrix)
+	mux.HandleFunc("GET /v1/areas/{municipality}/matrix.csv", s.serveMatrixCSV)
 	mux.HandleFunc("GET /v1/maps/{mapId}", func(w http.ResponseWriter, r *http.Request) {
 		q := MapQuery{MapID: r.PathValue("mapId")}
 		err := query.Params(r, map[string]any{"at": &q.At, "knownAt": &q.KnownAt})
@@ -106,5 +124,6 @@ func (s *Service) Handler() *query.Routes {
 		ans, err := s.System(r.Context(), q)
 		answer(w, r, ans, err)
 	})
+	s.handleExports(mux)
 	return mux
 }

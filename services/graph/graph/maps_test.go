@@ -1,0 +1,180 @@
+package graph_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/samspill/samspill/pkg/stakeholder"
+	"github.com/samspill/samspill/services/command/command"
+	"github.com/samspill/samspill/services/graph/graph"
+)
+
+// doAs executes a command as the given principal.
+func (e *env) doAs(principal string, c command.Command) command.Result {
+	e.t.Helper()
+	r, err := e.cmd.Execute(context.Background(), principal, c)
+	if err != nil {
+		e.t.Fatalf("%s: %v", c.CommandName(), err)
+	}
+	return r
+}
+
+// running starts the graph service, waits for it to apply the log up to
+// last, and registers its micro endpoints on the test's connection.
+func (e *env) running(last uint64) (*graph.Service, *nats.Conn) {
+	e.t.Helper()
+	ctx := context.Background()
+	g := e.graph()
+	e.t.Cleanup(func() { _ = g.Stop(ctx) })
+	if err := g.WaitFor(ctx, last); err != nil {
+		e.t.Fatal(err)
+	}
+	nc := e.js.Conn()
+	m, err := g.AddMicro(ctx, nc)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() { _ = m.Stop() })
+	return g, nc
+}
+
+// fetch GETs url from h.
+func fetch(t *testing.T, h http.Handler, url string) *httptest.ResponseRecorder {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, url, nil))
+	return rec
+}
+
+// refused checks that url is answered with status and a problem naming
+// field.
+func refused(t *testing.T, h http.Handler, url string, status int, field string) {
+	t.Helper()
+	rec := fetch(t, h, url)
+	var p struct {
+		Status int    `json:"status"`
+		Field  string `json:"field"`
+	}
+	if rec.Code != status || !strings.HasPrefix(rec.Header().Get("Content-Type"), "application/problem+json") {
+		t.Errorf("%s: %d %s, want %d problem: %s", url, rec.Code, rec.Header().Get("Content-Type"), status, rec.Body)
+		return
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil || p.Field != field || p.Status != status {
+		t.Errorf("%s: problem %s names field %q, want %q", url, rec.Body, p.Field, field)
+	}
+}
+
+// ask sends a query over NATS micro: the answer's body, or the error's
+// status code and the field it names.
+func ask(t *testing.T, nc *nats.Conn, subject, body string) (data []byte, code, field string) {
+	t.Helper()
+	msg, err := nc.Request(subject, []byte(body), 10*time.Second)
+	if err != nil {
+		t.Fatalf("%s %s: %v", subject, body, err)
+	}
+	if code = msg.Header.Get("Nats-Service-Error-Code"); code != "" {
+		var e struct {
+			Field string `json:"field"`
+		}
+		_ = json.Unmarshal(msg.Data, &e)
+		return nil, code, e.Field
+	}
+	return msg.Data, "", ""
+}
+
+// TestMapsListsWhoOpenedThemAndLabelsOnlyAnOwnList: every map shows who
+// opened it, when it was opened and last changed; filtered by a principal
+// it is that coordinator's own list, which alone shows the maps' labels.
+func TestMapsListsWhoOpenedThemAndLabelsOnlyAnOwnList(t *testing.T) {
+	e := setup(t)
+	kari, per := "user:kari.nordmann", "user:per.hansen"
+	ola := e.doAs(kari, &command.OpenMap{Meta: command.Meta{ValidTime: d("2026-01-10")}, Focus: stakeholder.FocusCitizen, Label: "Ola N.", Municipality: "3203"}).IDs["mapId"]
+	siri := e.doAs(per, &command.OpenMap{Meta: command.Meta{ValidTime: d("2026-02-01")}, Focus: stakeholder.FocusCitizen, Label: "Siri S.", Municipality: "3203"}).IDs["mapId"]
+	asker := e.doAs(kari, &command.OpenMap{Meta: command.Meta{ValidTime: d("2025-06-01")}, Focus: stakeholder.FocusMunicipality, Label: "Bærum kommune", Municipality: "3201"}).IDs["mapId"]
+	// Per adds to Kari's map: it stays Kari's, and its last change is the latest.
+	e.doAs(per, &command.AddActor{MapID: ola, Kind: "person", Level: "service", Sector: "primary-health", Name: "Dr. Hansen"})
+	last := e.doAs(per, &command.EraseMap{MapID: siri, Basis: "citizen-request"}).Version
+	g, nc := e.running(last)
+	h := g.Handler()
+
+	list := func(url string) (map[string]graph.MapSummary, string) {
+		t.Helper()
+		rec := fetch(t, h, url)
+		if rec.Code != 200 {
+			t.Fatalf("%s: %d %s", url, rec.Code, rec.Body)
+		}
+		var ms []graph.MapSummary
+		if err := json.Unmarshal(rec.Body.Bytes(), &ms); err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]graph.MapSummary{}
+		for _, m := range ms {
+			out[m.MapID] = m
+		}
+		return out, rec.Body.String()
+	}
+
+	all, body := list("/v1/maps")
+	if len(all) != 3 || all[ola].OpenedBy != kari || all[siri].OpenedBy != per || all[asker].OpenedBy != kari {
+		t.Fatalf("all maps: %s", body)
+	}
+	if all[ola].Opened != d("2026-01-10") || all[asker].Opened != d("2025-06-01") || all[asker].Focus != stakeholder.FocusMunicipality {
+		t.Fatalf("opened dates: %s", body)
+	}
+	// Recorded in the order: Ola, Siri, Bærum, Dr. Hansen on Ola's map, Siri's erasure.
+	if !all[siri].UpdatedAt.After(all[ola].UpdatedAt) || !all[ola].UpdatedAt.After(all[asker].UpdatedAt) || all[ola].UpdatedAt.IsZero() {
+		t.Fatalf("updatedAt is the record time of each map's last event: %s", body)
+	}
+	for _, name := range []string{`"label"`, "Ola N.", "Siri S.", "Bærum kommune", "[erased]"} {
+		if strings.Contains(body, name) {
+			t.Errorf("the list of every map shows %s: %s", name, body)
+		}
+	}
+	if m, body := list("/v1/maps?municipality=3203"); len(m) != 2 || m[asker].MapID != "" {
+		t.Fatalf("maps of 3203: %s", body)
+	}
+
+	own, body := list("/v1/maps?openedBy=" + kari)
+	if len(own) != 2 || own[ola].Label != "Ola N." || own[asker].Label != "Bærum kommune" {
+		t.Fatalf("Kari's own list: %s", body)
+	}
+	if own, body := list("/v1/maps?openedBy=" + kari + "&municipality=3203"); len(own) != 1 || own[ola].Label != "Ola N." {
+		t.Fatalf("Kari's own maps in 3203: %s", body)
+	}
+	if own, body := list("/v1/maps?openedBy=" + per); len(own) != 1 || own[siri].Label != "[erased]" || !own[siri].Erased {
+		t.Fatalf("Per's own list shows his erased map without its name: %s", body)
+	}
+	if none, body := list("/v1/maps?openedBy=user:nobody"); len(none) != 0 || strings.TrimSpace(body) != "[]" {
+		t.Fatalf("a principal with no maps: %s", body)
+	}
+
+	refused(t, h, "/v1/maps?openedBy=kari%20nordmann", 400, "openedBy")
+	refused(t, h, "/v1/maps?openedBy=user:kari/../x", 400, "openedBy")
+	refused(t, h, "/v1/maps?municipality=Asker", 400, "municipality")
+	refused(t, h, "/v1/maps?colour=red", 400, "colour")
+
+	data, code, _ := ask(t, nc, "samspill.query.maps", `{"openedBy":"`+per+`"}`)
+	var ms []graph.MapSummary
+	if code != "" || json.Unmarshal(data, &ms) != nil || len(ms) != 1 || ms[0].MapID != siri || ms[0].Label != "[erased]" {
+		t.Fatalf("micro maps of Per: %s %s", code, data)
+	}
+	if data, code, _ = ask(t, nc, "samspill.query.maps", `{}`); code != "" || strings.Contains(string(data), "label") || json.Unmarshal(data, &ms) != nil || len(ms) != 3 {
+		t.Fatalf("micro maps: %s %s", code, data)
+	}
+	for body, want := range map[string][2]string{
+		`{"openedBy":"kari nordmann"}`: {"400", "openedBy"},
+		`{"municipality":"Oslo"}`:      {"400", "municipality"},
+		`{"colour":"red"}`:             {"400", ""},
+	} {
+		if _, code, field := ask(t, nc, "samspill.query.maps", body); code != want[0] || field != want[1] {
+			t.Errorf("micro maps %s: %s naming %q, want %s naming %q", body, code, field, want[0], want[1])
+		}
+	}
+}
