@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,13 +14,13 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/samspill/samspill/pkg/date"
 	"github.com/samspill/samspill/pkg/draw"
 	"github.com/samspill/samspill/pkg/event"
 	"github.com/samspill/samspill/pkg/jsserver"
-	"github.com/samspill/samspill/pkg/query"
 	"github.com/samspill/samspill/pkg/seal"
 	"github.com/samspill/samspill/services/command/command"
 	"github.com/samspill/samspill/services/gap/gap"
@@ -30,22 +28,6 @@ import (
 	"github.com/samspill/samspill/services/picture/picture"
 	"github.com/samspill/samspill/services/samspill/demo"
 )
-
-var errHelp = flag.ErrHelp
-
-func parse(fs *flag.FlagSet, args []string) error {
-	err := fs.Parse(args)
-	if errors.Is(err, flag.ErrHelp) {
-		return errHelp
-	}
-	if err != nil {
-		return usageError{err.Error()}
-	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
-	}
-	return nil
-}
 
 type upConfig struct {
 	data     string
@@ -59,35 +41,43 @@ type upConfig struct {
 	drawWorker string
 }
 
-func cmdUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func cmdUp(stdout, stderr io.Writer) *cobra.Command {
 	var cfg upConfig
-	fs := flag.NewFlagSet("up", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.StringVar(&cfg.data, "data", ".samspill", "data folder (event store, keys)")
+	var inProcess bool
+	cmd := &cobra.Command{
+		Use:   "up [flags]",
+		Short: "run every service on an embedded JetStream server",
+		Long: "Runs the whole of Samspill in one process: an embedded NATS JetStream server,\n" +
+			"the command, graph, gap and render services, and their HTTP API. Graphviz draws\n" +
+			"in a worker process (this binary, started as `samspill draw-worker`). Stop with\n" +
+			"Ctrl-C.",
+		Example: "  samspill up\n  samspill up --demo-seed 1 --http 127.0.0.1:9090 --data /var/lib/samspill",
+		Args:    noArgs,
+		RunE: runE(func(cmd *cobra.Command, _ []string) error {
+			if !inProcess {
+				exe, err := os.Executable()
+				if err != nil {
+					return fmt.Errorf("up: the Graphviz worker: %w", err)
+				}
+				cfg.drawWorker = exe
+			}
+			var h slog.Handler = slog.NewTextHandler(stderr, nil)
+			if cfg.logJSON {
+				h = slog.NewJSONHandler(stderr, nil)
+			}
+			return up(cmd.Context(), cfg, stdout, slog.New(h))
+		}),
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&cfg.data, "data", ".samspill", "data `folder` (event store, keys)")
+	_ = cmd.MarkFlagDirname("data")
 	fs.StringVar(&cfg.httpAddr, "http", "127.0.0.1:8080", "HTTP listen address (loopback)")
 	fs.IntVar(&cfg.natsPort, "nats-port", 4222, "port of the embedded NATS server on 127.0.0.1 (0: any free port)")
 	fs.Int64Var(&cfg.demoSeed, "demo-seed", 0, "load the demo region with this seed on first start (0: none)")
-	fs.StringVar(&cfg.sync, "sync", "always", "store durability: always (fsync before every acknowledgement) or interval (every 2 minutes)")
+	choiceFlag(cmd, fs, &cfg.sync, "sync", "always", []string{"always", "interval"}, "store durability: always (fsync before every acknowledgement) or interval (every 2 minutes)")
 	fs.BoolVar(&cfg.logJSON, "log-json", false, "log JSON lines instead of text")
-	inProcess := fs.Bool("draw-in-process", false, "run Graphviz in this process instead of a worker process (it leaks memory: for short runs only)")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if !*inProcess {
-		exe, err := os.Executable()
-		if err != nil {
-			return fmt.Errorf("up: the Graphviz worker: %w", err)
-		}
-		cfg.drawWorker = exe
-	}
-	if cfg.sync != "always" && cfg.sync != "interval" {
-		return usageError{fmt.Sprintf("--sync %q: want always or interval", cfg.sync)}
-	}
-	var h slog.Handler = slog.NewTextHandler(stderr, nil)
-	if cfg.logJSON {
-		h = slog.NewJSONHandler(stderr, nil)
-	}
-	return up(ctx, cfg, stdout, slog.New(h))
+	fs.BoolVar(&inProcess, "draw-in-process", false, "run Graphviz in this process instead of a worker process (it leaks memory: for short runs only)")
+	return cmd
 }
 
 func up(ctx context.Context, cfg upConfig, stdout io.Writer, logger *slog.Logger) error {
@@ -173,32 +163,8 @@ func up(ctx context.Context, cfg upConfig, stdout io.Writer, logger *slog.Logger
 	if err != nil {
 		return fmt.Errorf("http listen: %w", err)
 	}
-	mux := query.NewRoutes()
-	mux.Mount(cmds.Service.Handler())
-	mux.Mount(graphs.Service.Handler())
-	mux.Mount(gapSvc.Service.Handler())
-	mux.Mount(pictures.Service.Handler())
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		if !nc.IsConnected() {
-			http.Error(w, "nats disconnected", http.StatusServiceUnavailable)
-			return
-		}
-		fmt.Fprintln(w, "ok")
-	})
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]any{
-			"service":  "samspill",
-			"version":  version,
-			"nats":     srv.ClientURL(),
-			"commands": "/v1/commands",
-			"maps":     "/v1/maps",
-			"areas":    "/v1/areas/{municipality}/system",
-			"gaps":     "/v1/maps/{mapId}/gaps",
-			"pictures": "/v1/maps/{mapId}/picture.svg",
-			"docs":     "docs/events.md",
-		})
-	})
+	mux := apiRoutes(apiServices{commands: cmds.Service, graph: graphs.Service, gaps: gapSvc.Service, pictures: pictures.Service,
+		healthy: nc.IsConnected, natsURL: srv.ClientURL()})
 	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
