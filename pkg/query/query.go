@@ -18,6 +18,7 @@ import (
 
 	"github.com/samspill/samspill/pkg/date"
 	"github.com/samspill/samspill/pkg/problem"
+	"github.com/samspill/samspill/pkg/telemetry"
 )
 
 // Error is a refused query; Code is "invalid" or "not-found".
@@ -83,9 +84,11 @@ func Decode[Q any](body []byte) (Q, error) {
 
 // Handler answers a micro request with f: the request's data decoded as
 // Q, the answer as JSON, or an error whose Nats-Service-Error-Code is the
-// HTTP status and whose body is the *Error.
+// HTTP status and whose body is the *Error. With a tracer provider in ctx
+// (telemetry.WithTracerProvider), each request is a server span, child of
+// the trace context in its headers, and f gets the span's context.
 func Handler[Q, A any](ctx context.Context, f func(context.Context, Q) (A, error)) micro.Handler {
-	return micro.HandlerFunc(func(req micro.Request) {
+	return telemetry.MicroHandler(ctx, func(ctx context.Context, req micro.Request) {
 		q, err := Decode[Q](req.Data())
 		var ans A
 		if err == nil {
