@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"strings"
+
+	"github.com/spf13/cobra"
 
 	"github.com/samspill/samspill/pkg/gaps"
 	"github.com/samspill/samspill/pkg/stakeholder"
@@ -20,30 +21,32 @@ type analysedGap struct {
 	Map string `json:"map,omitempty"`
 }
 
-func cmdAnalyse(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("analyse", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	format := fs.String("format", "text", "text or json")
-	lang := fs.String("lang", "en", "language of explanations and next steps: en or nb")
-	configFile := fs.String("config", "", "JSON file of thresholds overriding the defaults (see docs/gaps.md, \"Thresholds\")")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: samspill analyse FILE [--format text|json] [--lang en|nb] [--config THRESHOLDS.json]\n\nPrints the coordination gaps of a map document (rules P1–P14 at its asOf), or of a\nregion bundle: the citizen rules on every citizen map and the system-wide rules\nS1–S10 on its organisations. No server needed. Exit 2 on invalid input.")
-		fs.PrintDefaults()
+func cmdAnalyse(stdout io.Writer) *cobra.Command {
+	var format, lang, configFile string
+	cmd := &cobra.Command{
+		Use:     "analyse FILE [--format text|json] [--lang en|nb] [--config THRESHOLDS.json]",
+		Aliases: []string{"analyze"},
+		Short:   "coordination gaps of a map document or bundle",
+		Long: "Prints the coordination gaps of a map document (rules P1–P14 at its asOf), or of a\n" +
+			"region bundle: the citizen rules on every citizen map and the system-wide rules\n" +
+			"S1–S10 on its organisations. No server needed. Exit 2 on invalid input.",
+		Example:           "  samspill analyse map.json --lang nb\n  samspill analyse bundle.json --format json --config thresholds.json",
+		Args:              positional("a FILE"),
+		ValidArgsFunction: fileCompletion("json"),
+		RunE: runE(func(_ *cobra.Command, args []string) error {
+			return analyse(stdout, args[0], format, lang, configFile)
+		}),
 	}
-	file, rest := splitFile(args)
-	if err := parse(fs, rest); err != nil {
-		return err
-	}
-	if file == "" {
-		return usageError{"analyse needs a FILE"}
-	}
-	if *format != "text" && *format != "json" {
-		return usageError{fmt.Sprintf("--format %q: want text or json", *format)}
-	}
-	if *lang != "en" && *lang != "nb" {
-		return usageError{fmt.Sprintf("--lang %q: want en or nb", *lang)}
-	}
-	cfg, err := readThresholds(*configFile)
+	fs := cmd.Flags()
+	choiceFlag(cmd, fs, &format, "format", "text", []string{"text", "json"}, "what to print")
+	choiceFlag(cmd, fs, &lang, "lang", "en", []string{"en", "nb"}, "language of explanations and next steps")
+	fs.StringVar(&configFile, "config", "", "JSON `file` of thresholds overriding the defaults (see docs/gaps.md, \"Thresholds\")")
+	_ = cmd.MarkFlagFilename("config", "json")
+	return cmd
+}
+
+func analyse(stdout io.Writer, file, format, lang, configFile string) error {
+	cfg, err := readThresholds(configFile)
 	if err != nil {
 		return err
 	}
@@ -61,7 +64,7 @@ func cmdAnalyse(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("analyse: %w", err)
 		}
 		for _, g := range found {
-			out = append(out, analysedGap{OutputGap: g.Output(*lang)})
+			out = append(out, analysedGap{OutputGap: g.Output(lang)})
 		}
 	} else {
 		res, err := gaps.System(bundle, cfg)
@@ -73,17 +76,17 @@ func cmdAnalyse(args []string, stdout, stderr io.Writer) error {
 		}
 		for _, m := range res.Citizen {
 			for _, g := range m.Gaps {
-				out = append(out, analysedGap{OutputGap: g.Output(*lang), Map: m.Map})
+				out = append(out, analysedGap{OutputGap: g.Output(lang), Map: m.Map})
 			}
 		}
 		for _, g := range res.Gaps {
-			out = append(out, analysedGap{OutputGap: g.Output(*lang)})
+			out = append(out, analysedGap{OutputGap: g.Output(lang)})
 		}
 	}
 	if out == nil {
 		out = []analysedGap{}
 	}
-	if *format == "json" {
+	if format == "json" {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(map[string]any{"gaps": out})

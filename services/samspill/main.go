@@ -1,6 +1,10 @@
 // Command samspill is the Samspill binary: `samspill up` runs every service
 // in one process on an embedded JetStream server; `samspill demo` prints
-// the deterministic demo region as commands. Run `samspill help`.
+// the deterministic demo region as commands; the offline commands (metrics,
+// analyse, render) read map documents; the server commands (map, actor,
+// relation, coordinator, plan, participation, consent, directory, command,
+// import, export) talk to a running Samspill. Run `samspill --help`;
+// docs/cli.md documents every command.
 package main
 
 import (
@@ -12,14 +16,18 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/spf13/cobra"
+
 	"github.com/samspill/samspill/pkg/draw"
 )
 
-// Exit codes.
+// Exit codes (docs/cli.md, "Exit status").
 const (
-	exitOK      = 0
-	exitFailure = 1
-	exitUsage   = 2
+	exitOK       = 0 // success
+	exitFailure  = 1 // failure: a file that cannot be read, a server that cannot be reached or fails
+	exitUsage    = 2 // wrong usage or invalid input (the server's 400 and 422 too)
+	exitNotFound = 3 // the server has no such map, actor, entry… (404), or it is erased or closed (410)
+	exitConflict = 4 // the server refused a conflicting command (409): the map moved on, the fact exists
 )
 
 func main() {
@@ -37,68 +45,67 @@ func main() {
 	os.Exit(code)
 }
 
-// usageError marks wrong usage (exit status 2).
+// usageError marks wrong usage or invalid input (exit status 2).
 type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
 
-const usage = `samspill — actor mapping and collaboration-network analysis
+// commandError marks an error returned by a command's own work, as
+// opposed to one cobra returns for the command line itself (an unknown
+// command or flag, a missing argument, a bad flag value), which is wrong
+// usage.
+type commandError struct{ err error }
 
-Usage:
-  samspill up      [flags]   run every service on an embedded JetStream server
-  samspill demo    [flags]   print the demo region as JSON-lines commands, or load it
-  samspill import  FILE      import a map document or region bundle into a running Samspill
-  samspill export  [flags]   export a map (--map ID) or a municipality (--municipality N)
-  samspill metrics FILE      network measures of a map document or bundle (offline)
-  samspill analyse FILE      coordination gaps of a map document or bundle (offline)
-  samspill render  FILE      draw a map document or bundle as DOT, SVG, PNG or PDF (offline)
-  samspill version           print the version
-  samspill help              this text
+func (e commandError) Error() string { return e.err.Error() }
+func (e commandError) Unwrap() error { return e.err }
 
-Run 'samspill <command> -h' for the flags of a command.
-Exit status: 0 success, 1 failure, 2 wrong usage or invalid input.
-`
-
+// run runs the command line args and returns the exit status.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return exitUsage
+	root := newRoot(stdout, stderr)
+	root.SetArgs(longFlags(root, args))
+	cmd, err := root.ExecuteContextC(ctx)
+	if err == nil {
+		return exitOK
 	}
-	var err error
-	switch args[0] {
-	case "up":
-		err = cmdUp(ctx, args[1:], stdout, stderr)
-	case "demo":
-		err = cmdDemo(ctx, args[1:], stdout, stderr)
-	case "import":
-		err = cmdImport(ctx, args[1:], stdout, stderr)
-	case "export":
-		err = cmdExport(ctx, args[1:], stdout, stderr)
-	case "metrics":
-		err = cmdMetrics(args[1:], stdout, stderr)
-	case "analyse", "analyze":
-		err = cmdAnalyse(args[1:], stdout, stderr)
-	case "render":
-		err = cmdRender(ctx, args[1:], stdout, stderr)
-	case "version":
-		fmt.Fprintln(stdout, "samspill", version)
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-	default:
-		err = usageError{fmt.Sprintf("unknown command %q", args[0])}
-	}
-	var ue usageError
+	code := exitCode(err)
+	var pe *problemError
 	switch {
-	case err == nil:
-		return exitOK
-	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "samspill: %s\n\n%s", ue.msg, usage)
-		return exitUsage
-	case errors.Is(err, errHelp):
-		return exitOK
+	case errors.As(err, &pe):
+		fmt.Fprintf(stderr, "samspill: %s\n", pe.message())
+	case code == exitUsage:
+		fmt.Fprintf(stderr, "samspill: %v\nRun '%s --help' for usage.\n", err, cmd.CommandPath())
 	default:
 		fmt.Fprintf(stderr, "samspill: %v\n", err)
+	}
+	return code
+}
+
+// exitCode is the exit status of an error that ended a command.
+func exitCode(err error) int {
+	var ue usageError
+	var pe *problemError
+	var ce commandError
+	switch {
+	case errors.As(err, &ue):
+		return exitUsage
+	case errors.As(err, &pe):
+		return pe.exitCode()
+	case errors.As(err, &ce):
 		return exitFailure
+	default:
+		// cobra's own: unknown command or flag, bad flag value, missing
+		// required flag.
+		return exitUsage
+	}
+}
+
+// runE marks the errors of f as the command's own (see commandError).
+func runE(f func(cmd *cobra.Command, args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := f(cmd, args); err != nil {
+			return commandError{err}
+		}
+		return nil
 	}
 }
 

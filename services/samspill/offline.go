@@ -4,12 +4,13 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"maps"
 	"slices"
 	"strconv"
+
+	"github.com/spf13/cobra"
 
 	"github.com/samspill/samspill/pkg/gaps"
 	"github.com/samspill/samspill/pkg/mapdoc"
@@ -59,34 +60,37 @@ func organisationNetwork(b *mapdoc.Bundle) (measures.Network, error) {
 	return n, nil
 }
 
-func cmdMetrics(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("metrics", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	format := fs.String("format", "json", "json or csv")
-	directed := fs.Bool("directed", false, "treat relations as directed from `from` to `to`")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: samspill metrics FILE [--format json|csv] [--directed]\n\nPrints the network measures of a map document (its actors at asOf) or of a region\nbundle (its organisation graph: organisations tied by collaboration on at least 5\ncitizens' maps or an agreement; undirected). No server needed. Exit 2 on invalid input.")
-		fs.PrintDefaults()
+func cmdMetrics(stdout io.Writer) *cobra.Command {
+	var format string
+	var directed bool
+	cmd := &cobra.Command{
+		Use:   "metrics FILE [--format json|csv] [--directed]",
+		Short: "network measures of a map document or bundle",
+		Long: "Prints the network measures of a map document (its actors at asOf) or of a region\n" +
+			"bundle (its organisation graph: organisations tied by collaboration on at least 5\n" +
+			"citizens' maps or an agreement; undirected). No server needed. Exit 2 on invalid input.",
+		Example:           "  samspill metrics map.json --format csv",
+		Args:              positional("a FILE"),
+		ValidArgsFunction: fileCompletion("json"),
+		RunE: runE(func(_ *cobra.Command, args []string) error {
+			return metrics(stdout, args[0], format, directed)
+		}),
 	}
-	file, rest := splitFile(args)
-	if err := parse(fs, rest); err != nil {
-		return err
-	}
-	if file == "" {
-		return usageError{"metrics needs a FILE"}
-	}
-	if *format != "json" && *format != "csv" {
-		return usageError{fmt.Sprintf("--format %q: want json or csv", *format)}
-	}
+	choiceFlag(cmd, cmd.Flags(), &format, "format", "json", []string{"json", "csv"}, "what to print")
+	cmd.Flags().BoolVar(&directed, "directed", false, "treat relations as directed from `from` to `to`")
+	return cmd
+}
+
+func metrics(stdout io.Writer, file, format string, directed bool) error {
 	doc, bundle, err := readOffline(file)
 	if err != nil {
 		return err
 	}
 	var n measures.Network
 	if doc != nil {
-		n = mapNetwork(doc, *directed)
+		n = mapNetwork(doc, directed)
 	} else {
-		if *directed {
+		if directed {
 			return usageError{"--directed: a bundle's organisation graph is undirected (its ties are shared collaboration and agreements)"}
 		}
 		if n, err = organisationNetwork(bundle); err != nil {
@@ -100,7 +104,7 @@ func cmdMetrics(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("metrics: %w", err)
 	}
-	if *format == "json" {
+	if format == "json" {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(res)

@@ -3,11 +3,12 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/spf13/cobra"
 
 	"github.com/samspill/samspill/pkg/draw"
 	"github.com/samspill/samspill/pkg/gaps"
@@ -16,41 +17,43 @@ import (
 	"github.com/samspill/samspill/pkg/stakeholder"
 )
 
-func cmdRender(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("render", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	format := fs.String("format", "svg", "dot, svg, png or pdf")
-	out := fs.String("o", "", "write to this `file` (mode 0600); none or - writes to standard output (png and pdf only to a pipe)")
-	lang := fs.String("lang", "en", "language of the texts: en or nb")
-	compare := fs.String("compare", "", "an earlier map document `OLD.json` of the same map: draw what changed from it to FILE")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: samspill render FILE [--format dot|svg|png|pdf] [-o OUT] [--lang en|nb] [--compare OLD.json]\n\nDraws a map document as the person's map with its open gaps (rules P1–P14 at its\nasOf), a region bundle as the system-wide map of its organisations, or, with\n--compare, the changes between two documents of one map. The output holds\npersonal data: files are written with mode 0600. No server needed. Exit 2 on\ninvalid input.")
-		fs.PrintDefaults()
+func cmdRender(stdout io.Writer) *cobra.Command {
+	var format, out, lang, compare string
+	cmd := &cobra.Command{
+		Use:   "render FILE [--format dot|svg|png|pdf] [-o OUT] [--lang en|nb] [--compare OLD.json]",
+		Short: "draw a map document or bundle as DOT, SVG, PNG or PDF",
+		Long: "Draws a map document as the person's map with its open gaps (rules P1–P14 at its\n" +
+			"asOf), a region bundle as the system-wide map of its organisations, or, with\n" +
+			"--compare, the changes between two documents of one map. The output holds\n" +
+			"personal data: files are written with mode 0600. No server needed. Exit 2 on\n" +
+			"invalid input.",
+		Example:           "  samspill render map.json -o map.svg\n  samspill render map.json --format pdf -o map.pdf --lang nb\n  samspill render new.json --compare old.json -o changes.svg",
+		Args:              positional("a FILE"),
+		ValidArgsFunction: fileCompletion("json"),
+		RunE: runE(func(cmd *cobra.Command, args []string) error {
+			return renderFile(cmd.Context(), stdout, args[0], format, out, lang, compare)
+		}),
 	}
-	file, rest := splitFile(args)
-	if err := parse(fs, rest); err != nil {
+	fs := cmd.Flags()
+	choiceFlag(cmd, fs, &format, "format", "svg", []string{"dot", "svg", "png", "pdf"}, "the picture's format")
+	fs.StringVarP(&out, "out", "o", "", "write to this `file` (mode 0600); none or - writes to standard output (png and pdf only to a pipe)")
+	_ = cmd.MarkFlagFilename("out", "svg", "png", "pdf", "dot")
+	choiceFlag(cmd, fs, &lang, "lang", "en", []string{"en", "nb"}, "language of the texts")
+	fs.StringVar(&compare, "compare", "", "an earlier map document `OLD.json` of the same map: draw what changed from it to FILE")
+	_ = cmd.MarkFlagFilename("compare", "json")
+	return cmd
+}
+
+func renderFile(ctx context.Context, stdout io.Writer, file, format, out, lang, compare string) error {
+	f, err := draw.ParseFormat(format)
+	if err != nil {
+		return usageError{fmt.Sprintf("--format %q: want dot, svg, png or pdf", format)}
+	}
+	toStdout, err := binaryOut(f, out, stdout)
+	if err != nil {
 		return err
 	}
-	if file == "" {
-		return usageError{"render needs a FILE"}
-	}
-	f, err := draw.ParseFormat(*format)
-	if err != nil {
-		return usageError{fmt.Sprintf("--format %q: want dot, svg, png or pdf", *format)}
-	}
-	if *lang != "en" && *lang != "nb" {
-		return usageError{fmt.Sprintf("--lang %q: want en or nb", *lang)}
-	}
-	toStdout := *out == "" || *out == "-"
-	if f.Binary() && toStdout {
-		if *out == "" {
-			return usageError{fmt.Sprintf("--format %s writes a binary file: name it with -o OUT (or -o - to pipe it)", f)}
-		}
-		if isTerminal(stdout) {
-			return usageError{fmt.Sprintf("--format %s -o -: standard output is a terminal; name a file with -o OUT", f)}
-		}
-	}
-	dot, err := mapDOT(file, *compare, render.Options{Lang: *lang})
+	dot, err := mapDOT(file, compare, render.Options{Lang: lang})
 	if err != nil {
 		return err
 	}
@@ -70,7 +73,7 @@ func cmdRender(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		_, err := stdout.Write(pic)
 		return err
 	}
-	return writePrivate(*out, pic)
+	return writePrivate(out, pic)
 }
 
 // mapDOT reads the file (and the earlier document to compare with) and

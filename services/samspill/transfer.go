@@ -5,16 +5,19 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/nats-io/nats.go"
+	"github.com/spf13/cobra"
 
 	"github.com/samspill/samspill/pkg/date"
 	"github.com/samspill/samspill/pkg/mapdoc"
@@ -24,9 +27,10 @@ import (
 	"github.com/samspill/samspill/services/graph/graph"
 )
 
-// request sends a JSON request to a running Samspill and decodes the
-// reply; a service error becomes an error naming its status.
-func request(ctx context.Context, natsURL, subject string, body []byte, into any) error {
+// request sends a JSON request over NATS to a running Samspill and decodes
+// the reply into into (raw bytes when into is a *[]byte); a service error
+// becomes a *problemError with its status.
+func request(ctx context.Context, natsURL, principal, subject string, body []byte, into any) error {
 	nc, err := nats.Connect(natsURL, nats.Name("samspill-cli"))
 	if err != nil {
 		return fmt.Errorf("connect %s: %w (is `samspill up` running?)", natsURL, err)
@@ -36,42 +40,93 @@ func request(ctx context.Context, natsURL, subject string, body []byte, into any
 	defer cancel()
 	msg := nats.NewMsg(subject)
 	msg.Data = body
-	msg.Header.Set(command.HeaderPrincipal, "cli")
+	if principal == "" {
+		principal = "cli"
+	}
+	msg.Header.Set(command.HeaderPrincipal, principal)
 	reply, err := nc.RequestMsgWithContext(ctx, msg)
 	if err != nil {
 		return fmt.Errorf("%s: %w", subject, err)
 	}
 	if code := reply.Header.Get("Nats-Service-Error-Code"); code != "" {
-		msg := reply.Header.Get("Nats-Service-Error")
-		if code[0] == '4' {
-			return usageError{fmt.Sprintf("refused (%s): %s", code, msg)}
+		status, _ := strconv.Atoi(code)
+		var e struct{ Field, Message string }
+		if json.Unmarshal(reply.Data, &e) != nil || e.Message == "" {
+			e.Message = reply.Header.Get("Nats-Service-Error")
 		}
-		return fmt.Errorf("failed (%s): %s", code, msg)
+		return &problemError{Status: status, Detail: e.Message, Field: e.Field}
+	}
+	if raw, ok := into.(*[]byte); ok {
+		*raw = reply.Data
+		return nil
 	}
 	return json.Unmarshal(reply.Data, into)
 }
 
-func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("import", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	natsURL := fs.String("nats", nats.DefaultURL, "NATS URL of a running Samspill")
-	format := fs.String("format", "auto", "auto, map (a map document or bundle), csv (the actor-mapping form) or fhir (an R4 Bundle)")
-	label := fs.String("label", "", "csv: the map's label (e.g. \"Ola N.\")")
-	citizen := fs.String("citizen-name", "", "csv: the person's name (default: the label)")
-	municipality := fs.String("municipality", "", "csv, fhir: the municipality number of the map")
-	asOf := fs.String("as-of", "", "csv, fhir: the map's date, YYYY-MM-DD (default today)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: samspill import FILE [flags]\n\nImports a map document (samspill.map/v1), a region bundle (samspill.bundle/v1),\nthe actor-mapping form as CSV, or a FHIR R4 Bundle (CareTeam, Organization,\nPractitioner, PractitionerRole, RelatedPerson, Patient). The file is checked whole\nfirst and a report says what each row or resource became; a bad file writes nothing.\nExit 2 on invalid input.")
-		fs.PrintDefaults()
+// transport sends import documents and export queries to a running
+// Samspill: over NATS when --nats names a server (as samspill did before
+// it spoke HTTP), over HTTP otherwise.
+type transport struct {
+	conn    serverOptions
+	natsURL string
+}
+
+// addTransportFlags defines --server, --as and --nats.
+func addTransportFlags(cmd *cobra.Command, t *transport) {
+	addConnFlags(cmd, cmd.Flags(), &t.conn)
+	cmd.Flags().StringVar(&t.natsURL, "nats", "", "talk NATS to a running Samspill at this URL (nats://127.0.0.1:4222 for `samspill up`) instead of HTTP")
+	_ = cmd.RegisterFlagCompletionFunc("nats", cobra.NoFileCompletions)
+}
+
+// importDoc sends one import document (a map document or bundle).
+func (t *transport) importDoc(ctx context.Context, body []byte, into any) error {
+	if t.natsURL != "" {
+		return request(ctx, t.natsURL, t.conn.principal, command.SubjectPrefix+"."+command.ImportName, body, into)
 	}
-	file, rest := splitFile(args)
-	if err := parse(fs, rest); err != nil {
+	c, err := t.conn.client()
+	if err != nil {
 		return err
 	}
-	if file == "" {
-		return usageError{"import needs a FILE"}
+	b, _, err := c.do(ctx, http.MethodPost, "/v1/imports", nil, body)
+	if err != nil {
+		return err
 	}
-	kind := *format
+	return json.Unmarshal(b, into)
+}
+
+func cmdImport(stdout, stderr io.Writer) *cobra.Command {
+	var t transport
+	var format, label, citizen, municipality string
+	var asOf date.Date
+	cmd := &cobra.Command{
+		Use:   "import FILE [flags]",
+		Short: "import a map document, region bundle, CSV form or FHIR bundle",
+		Long: "Imports a map document (samspill.map/v1), a region bundle (samspill.bundle/v1),\n" +
+			"the actor-mapping form as CSV, or a FHIR R4 Bundle (CareTeam, Organization,\n" +
+			"Practitioner, PractitionerRole, RelatedPerson, Patient) into a running Samspill\n" +
+			"(POST /v1/imports, or samspill.cmd.import with --nats). The file is checked whole\n" +
+			"first and a report says what each row or resource became; a bad file writes\n" +
+			"nothing. Exit 2 on invalid input.",
+		Example: "  samspill import map.json\n" +
+			"  samspill import form.csv --label 'Ola N.' --municipality 3203 --as-of 2026-11-01",
+		Args:              positional("a FILE"),
+		ValidArgsFunction: fileCompletion("json", "csv"),
+		RunE: runE(func(cmd *cobra.Command, args []string) error {
+			return importFile(cmd.Context(), &t, stdout, stderr, args[0], format, label, citizen, municipality, asOf)
+		}),
+	}
+	fs := cmd.Flags()
+	addTransportFlags(cmd, &t)
+	choiceFlag(cmd, fs, &format, "format", "auto", []string{"auto", "map", "csv", "fhir"}, "auto, map (a map document or bundle), csv (the actor-mapping form) or fhir (an R4 Bundle)")
+	fs.StringVar(&label, "label", "", "csv: the map's label (e.g. \"Ola N.\")")
+	fs.StringVar(&citizen, "citizen-name", "", "csv: the person's name (default: the label)")
+	fs.StringVar(&municipality, "municipality", "", "csv, fhir: the municipality number of the map")
+	fs.Var(dateValue{&asOf}, "as-of", "csv, fhir: the map's date (default today)")
+	return cmd
+}
+
+func importFile(ctx context.Context, t *transport, stdout, stderr io.Writer, file, format, label, citizen, municipality string, asOf date.Date) error {
+	kind := format
 	if kind == "auto" {
 		kind = sniff(file)
 	}
@@ -82,25 +137,20 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	case "map":
 		body, _, bundle, err = readDocument(file)
 	case "csv", "fhir":
-		day := date.Of(time.Now())
-		if *asOf != "" {
-			if day, err = date.Parse(*asOf); err != nil {
-				return usageError{fmt.Sprintf("--as-of: %v", err)}
-			}
+		day := asOf
+		if day.IsZero() {
+			day = date.Of(time.Now())
 		}
-		body, err = convert(file, kind, *label, *citizen, *municipality, day, stderr)
-	default:
-		return usageError{fmt.Sprintf("--format %q: want auto, map, csv or fhir", *format)}
+		body, err = convert(file, kind, label, citizen, municipality, day, stderr)
 	}
 	if err != nil {
 		return err
 	}
-	subject := command.SubjectPrefix + "." + command.ImportName
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	if bundle == nil {
 		var res json.RawMessage
-		if err := request(ctx, *natsURL, subject, body, &res); err != nil {
+		if err := t.importDoc(ctx, body, &res); err != nil {
 			return err
 		}
 		var out any
@@ -116,12 +166,12 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	p := newProgress(stderr, "importing maps", len(maps))
 	var summary command.BundleResult
 	dir := mapdoc.CanonicalBundle(&mapdoc.Bundle{Schema: mapdoc.SchemaBundle, Directory: bundle.Directory, Maps: []mapdoc.Document{}})
-	if err := request(ctx, *natsURL, subject, dir, &summary); err != nil {
+	if err := t.importDoc(ctx, dir, &summary); err != nil {
 		return fmt.Errorf("directory: %w", err)
 	}
 	for i := range maps {
 		var res command.ImportResult
-		if err := request(ctx, *natsURL, subject, mapdoc.Canonical(&maps[i]), &res); err != nil {
+		if err := t.importDoc(ctx, mapdoc.Canonical(&maps[i]), &res); err != nil {
 			return fmt.Errorf("map %s (%d of %d; the ones before it are imported): %w", maps[i].ID, i+1, len(maps), err)
 		}
 		summary.Maps = append(summary.Maps, res)
@@ -159,74 +209,145 @@ func readDocument(file string) ([]byte, *mapdoc.Document, *mapdoc.Bundle, error)
 	return body, doc, bundle, nil
 }
 
-// splitFile takes a leading non-flag argument as the file, so that both
-// `import FILE --nats X` and `import --nats X FILE` work.
-func splitFile(args []string) (string, []string) {
-	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
-		return args[0], args[1:]
+func cmdExport(stdout io.Writer) *cobra.Command {
+	var t transport
+	var e exportOptions
+	cmd := &cobra.Command{
+		Use:   "export (--map ID | --municipality N) [--format json|csv|graphml|gexf|fhir] [-o FILE]",
+		Short: "export a map or a municipality from a running Samspill",
+		Long: "Exports a map (--map ID) or a municipality (--municipality N) as it was on --at,\n" +
+			"as known at --known-at, from a running Samspill:\n" +
+			"  json     a map document (samspill.map/v1), or a region bundle for a municipality\n" +
+			"  csv      a map's relations (--table relations) or actors (--table actors)\n" +
+			"  graphml  GraphML; a municipality's organisation graph, k-suppressed\n" +
+			"  gexf     GEXF, as graphml\n" +
+			"  fhir     a map as a FHIR R4 CareTeam\n" +
+			"The export of a map holds personal data: files are written with mode 0600.",
+		Example: "  samspill export --map MAP -o map.json\n" +
+			"  samspill export --map MAP --format csv --table actors\n" +
+			"  samspill export --municipality 3203 --format gexf -o 3203.gexf",
+		Args: noArgs,
+		RunE: runE(func(cmd *cobra.Command, _ []string) error {
+			return export(cmd.Context(), &t, stdout, e)
+		}),
 	}
-	if n := len(args); n > 0 && len(args[n-1]) > 0 && args[n-1][0] != '-' && (n < 2 || args[n-2][0] != '-') {
-		return args[n-1], args[:n-1]
-	}
-	return "", args
+	fs := cmd.Flags()
+	addTransportFlags(cmd, &t)
+	fs.StringVar(&e.mapID, "map", "", "export this map")
+	fs.StringVar(&e.municipality, "municipality", "", "export this municipality (`number`)")
+	fs.Var(dateValue{&e.at}, "at", "the date the export shows (default today)")
+	fs.Var(instantValue{&e.knownAt}, "known-at", "as known at this moment (RFC 3339 or a date: the end of that day; default now)")
+	fs.StringVarP(&e.out, "out", "o", "", "write to this `FILE` (mode 0600) instead of standard output")
+	_ = cmd.MarkFlagFilename("out", "json", "csv", "graphml", "gexf")
+	choiceFlag(cmd, fs, &e.format, "format", "json", []string{"json", "csv", "graphml", "gexf", "fhir"}, "the export's format")
+	choiceFlag(cmd, fs, &e.table, "table", "", []string{"relations", "actors"}, "csv: which table (default relations)")
+	_ = cmd.RegisterFlagCompletionFunc("map", completeMaps(&t.conn))
+	return cmd
 }
 
-func cmdExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("export", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	natsURL := fs.String("nats", nats.DefaultURL, "NATS URL of a running Samspill")
-	mapID := fs.String("map", "", "export this map as a map document")
-	municipality := fs.String("municipality", "", "export this municipality as a region bundle")
-	at := fs.String("at", "", "the date the export shows (YYYY-MM-DD, default today)")
-	knownAt := fs.String("known-at", "", "as known at this moment (RFC 3339 or a date: the end of that day; default now)")
-	out := fs.String("o", "", "write to this file instead of standard output")
-	if err := parse(fs, args); err != nil {
-		return err
+// exportOptions are the flags of export.
+type exportOptions struct {
+	mapID, municipality string
+	at                  date.Date
+	knownAt             time.Time
+	out, format, table  string
+}
+
+// exportFile is the route file of an export format (contract 6).
+func exportFile(format string) string {
+	if format == "fhir" {
+		return "careteam.json"
 	}
-	if (*mapID == "") == (*municipality == "") {
+	return "export." + format
+}
+
+func export(ctx context.Context, t *transport, stdout io.Writer, e exportOptions) error {
+	if (e.mapID == "") == (e.municipality == "") {
 		return usageError{"export needs exactly one of --map and --municipality"}
 	}
-	var atDate date.Date
-	if *at != "" {
-		d, err := date.Parse(*at)
-		if err != nil {
-			return usageError{fmt.Sprintf("--at: %v", err)}
-		}
-		atDate = d
+	if e.table != "" && e.format != "csv" {
+		return usageError{"--table: only with --format csv"}
 	}
-	var known time.Time
-	if *knownAt != "" {
-		t, err := time.Parse(time.RFC3339, *knownAt)
-		if err != nil {
-			d, derr := date.Parse(*knownAt)
-			if derr != nil {
-				return usageError{fmt.Sprintf("--known-at: want RFC 3339 or a date: %v", err)}
-			}
-			t = d.Time().Add(24*time.Hour - time.Nanosecond)
-		}
-		known = t
+	if e.municipality != "" && (e.format == "csv" || e.format == "fhir") {
+		return usageError{fmt.Sprintf("--format %s: a municipality exports as json, graphml or gexf", e.format)}
 	}
 	var doc []byte
-	if *mapID != "" {
-		body, _ := json.Marshal(graph.MapQuery{MapID: *mapID, At: atDate, KnownAt: known})
-		var ans graph.MapAnswer
-		if err := request(ctx, *natsURL, graph.SubjectPrefix+".map", body, &ans); err != nil {
-			return err
-		}
-		doc = mapdoc.Canonical(ans.Document)
+	var err error
+	if t.natsURL != "" {
+		doc, err = exportNATS(ctx, t, e)
 	} else {
-		body, _ := json.Marshal(graph.BundleQuery{Municipality: *municipality, At: atDate, KnownAt: known})
-		var b mapdoc.Bundle
-		if err := request(ctx, *natsURL, graph.SubjectPrefix+".bundle", body, &b); err != nil {
-			return err
-		}
-		doc = mapdoc.CanonicalBundle(&b)
+		doc, err = exportHTTP(ctx, t, e)
 	}
-	if *out == "" {
+	if err != nil {
+		return err
+	}
+	if e.out == "" || e.out == "-" {
 		_, err := stdout.Write(doc)
 		return err
 	}
-	return os.WriteFile(*out, doc, 0o600)
+	return writePrivate(e.out, doc)
+}
+
+// exportHTTP asks the server's export routes.
+func exportHTTP(ctx context.Context, t *transport, e exportOptions) ([]byte, error) {
+	c, err := t.conn.client()
+	if err != nil {
+		return nil, err
+	}
+	q := timeQuery(e.at, e.knownAt)
+	if e.table != "" {
+		q.Set("table", e.table)
+	}
+	if e.mapID != "" {
+		return c.get(ctx, "/v1/maps/"+url.PathEscape(e.mapID)+"/"+exportFile(e.format), q)
+	}
+	if e.format != "json" {
+		return c.get(ctx, "/v1/areas/"+url.PathEscape(e.municipality)+"/"+exportFile(e.format), q)
+	}
+	var b mapdoc.Bundle
+	if err := c.getJSON(ctx, "/v1/areas/"+url.PathEscape(e.municipality)+"/bundle", q, &b); err != nil {
+		return nil, err
+	}
+	return mapdoc.CanonicalBundle(&b), nil
+}
+
+// exportNATS asks the graph service's micro endpoints.
+func exportNATS(ctx context.Context, t *transport, e exportOptions) ([]byte, error) {
+	p := t.conn.principal
+	if e.format != "json" {
+		kind, id := "map", e.mapID
+		if id == "" {
+			kind, id = "area", e.municipality
+		}
+		q := map[string]any{"kind": kind, "id": id, "format": e.format}
+		if !e.at.IsZero() {
+			q["at"] = e.at.String()
+		}
+		if !e.knownAt.IsZero() {
+			q["knownAt"] = e.knownAt.Format(time.RFC3339Nano)
+		}
+		if e.table != "" {
+			q["table"] = e.table
+		}
+		body, _ := json.Marshal(q)
+		var raw []byte
+		err := request(ctx, t.natsURL, p, graph.SubjectPrefix+".export", body, &raw)
+		return raw, err
+	}
+	if e.mapID != "" {
+		body, _ := json.Marshal(graph.MapQuery{MapID: e.mapID, At: e.at, KnownAt: e.knownAt})
+		var ans graph.MapAnswer
+		if err := request(ctx, t.natsURL, p, graph.SubjectPrefix+".map", body, &ans); err != nil {
+			return nil, err
+		}
+		return mapdoc.Canonical(ans.Document), nil
+	}
+	body, _ := json.Marshal(graph.BundleQuery{Municipality: e.municipality, At: e.at, KnownAt: e.knownAt})
+	var b mapdoc.Bundle
+	if err := request(ctx, t.natsURL, p, graph.SubjectPrefix+".bundle", body, &b); err != nil {
+		return nil, err
+	}
+	return mapdoc.CanonicalBundle(&b), nil
 }
 
 // sniff guesses a file's format from its name and first bytes.
