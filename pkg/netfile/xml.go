@@ -20,7 +20,7 @@ const (
 const (
 	ContentTypeGraphML = "application/graphml+xml"
 	ContentTypeGEXF    = "application/gexf+xml"
-	ContentTypeCSV     = "text/csv; charset=utf-8"
+	ContentTypeCSV     = "text/csv; charset=utf-8; header=present"
 )
 
 func dateString(d date.Date) string {
