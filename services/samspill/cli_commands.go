@@ -73,8 +73,10 @@ type cmdSpec struct {
 	params  []param
 }
 
-func str(flag, json, usage string) param { return param{flag: flag, json: json, kind: pString, usage: usage} }
-func req(p param) param                  { p.required = true; return p }
+func str(flag, json, usage string) param {
+	return param{flag: flag, json: json, kind: pString, usage: usage}
+}
+func req(p param) param { p.required = true; return p }
 func pick(flag, json string, values []string, usage string) param {
 	return param{flag: flag, json: json, kind: pChoice, values: values, usage: usage}
 }
