@@ -20,6 +20,7 @@ import (
 	"github.com/samspill/samspill/pkg/query"
 	"github.com/samspill/samspill/pkg/region"
 	"github.com/samspill/samspill/pkg/stakeholder"
+	"github.com/samspill/samspill/pkg/telemetry"
 )
 
 // What an export is of.
@@ -193,9 +194,9 @@ func (s *Service) exportArea(q ExportQuery) (*ExportFile, error) {
 // exportHandler answers samspill.query.export with the file's bytes and
 // its Content-Type and Content-Disposition headers; a refusal is answered
 // as query.Handler does (the HTTP status as the service error code, the
-// *query.Error as the body).
+// *query.Error as the body), inside a server span as every query.
 func (s *Service) exportHandler(ctx context.Context) micro.Handler {
-	return micro.HandlerFunc(func(req micro.Request) {
+	return telemetry.MicroHandler(ctx, func(ctx context.Context, req micro.Request) {
 		q, err := query.Decode[ExportQuery](req.Data())
 		var f *ExportFile
 		if err == nil {
