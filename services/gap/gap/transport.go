@@ -31,6 +31,10 @@ func (s *Service) AddMicro(ctx context.Context, nc *nats.Conn) (micro.Service, e
 		_ = svc.Stop()
 		return nil, fmt.Errorf("gap: add endpoint: %w", err)
 	}
+	if err := svc.AddEndpoint("prevalence", query.Handler(ctx, s.Prevalence), micro.WithEndpointSubject(PrevalenceSubject)); err != nil {
+		_ = svc.Stop()
+		return nil, fmt.Errorf("gap: add endpoint prevalence: %w", err)
+	}
 	return svc, nil
 }
 
@@ -39,6 +43,8 @@ func (s *Service) AddMicro(ctx context.Context, nc *nats.Conn) (micro.Service, e
 //
 //	GET /v1/maps/{mapId}/gaps?lang=en|nb
 //	GET /v1/areas/{municipality}/gaps?lang=en|nb
+//	GET /v1/areas/{municipality}/prevalence?from=&to=&step=
+//	GET /v1/areas/{municipality}/prevalence.csv?from=&to=&step=
 func (s *Service) Handler() *query.Routes {
 	mux := query.NewRoutes()
 	serve := func(w http.ResponseWriter, r *http.Request, q Query) {
@@ -59,5 +65,7 @@ func (s *Service) Handler() *query.Routes {
 	mux.HandleFunc("GET /v1/areas/{municipality}/gaps", func(w http.ResponseWriter, r *http.Request) {
 		serve(w, r, Query{Municipality: r.PathValue("municipality")})
 	})
+	mux.HandleFunc("GET /v1/areas/{municipality}/prevalence", s.servePrevalence)
+	mux.HandleFunc("GET /v1/areas/{municipality}/prevalence.csv", s.servePrevalenceCSV)
 	return mux
 }
