@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/samspill/samspill/pkg/seal"
+	"github.com/samspill/samspill/pkg/telemetry"
 )
 
 // Flags are the settings every service takes on its command line.
@@ -22,6 +23,8 @@ type Flags struct {
 	MasterKeyFile string
 	Creds         string
 	Replicas      int
+	// LogFormat is telemetry.LogJSON (default) or telemetry.LogText.
+	LogFormat string
 }
 
 // Register defines the flags on fs, with the service's default HTTP address.
@@ -31,6 +34,15 @@ func (f *Flags) Register(fs *flag.FlagSet, defaultHTTP string) {
 	fs.StringVar(&f.MasterKeyFile, "master-key", "", "file with the 64-hex-digit master key (required)")
 	fs.StringVar(&f.Creds, "creds", "", "NATS credentials file")
 	fs.IntVar(&f.Replicas, "replicas", 1, "stream replicas: 1 single node, 3 cluster")
+	fs.StringVar(&f.LogFormat, "log-format", telemetry.LogJSON, "log lines as json or text")
+	fs.BoolFunc("log-json", "log JSON lines (the default; same as --log-format json)", func(v string) error {
+		if v == "true" {
+			f.LogFormat = telemetry.LogJSON
+		} else {
+			f.LogFormat = telemetry.LogText
+		}
+		return nil
+	})
 }
 
 // Connect loads the master key and connects to NATS as name.
@@ -63,17 +75,39 @@ func (f Flags) Dial(name string) (*nats.Conn, error) {
 	return nc, nil
 }
 
-// Main is a service's main: it parses the flags, builds the JSON logger
-// with the service's name, runs run with a context that ends on SIGINT or
-// SIGTERM, and exits 1 if run fails.
+// Main is a service's main: it parses the flags, builds the logger (JSON
+// unless --log-format text; records logged with a span's context carry
+// its trace_id and span_id) with the service's name, and the tracer
+// provider the OTEL_* environment asks for (telemetry.NewTracing), runs
+// run with a context that carries the provider
+// (telemetry.TracerProviderFrom) and ends on SIGINT or SIGTERM, flushes
+// the spans, and exits 1 if run fails.
 func Main(service, defaultHTTP string, run func(ctx context.Context, logger *slog.Logger, f Flags) error) {
 	var f Flags
 	f.Register(flag.CommandLine, defaultHTTP)
 	flag.Parse()
-	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil)).With("service", service)
+	logger, err := telemetry.NewLogger(os.Stderr, f.LogFormat, nil)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "--log-format:", err)
+		os.Exit(2)
+	}
+	logger = logger.With("service", service)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, logger, f)
+	tracing, err := telemetry.NewTracing(ctx, telemetry.TracingConfig{Service: "samspill-" + service})
+	if err != nil {
+		logger.Error("tracing", "err", err)
+		os.Exit(1)
+	}
+	if tracing.On() {
+		logger.Info("tracing on", "exporter", tracing.Exporter)
+	}
+	err = run(telemetry.WithTracerProvider(ctx, tracing.Provider), logger, f)
 	stop()
+	flush, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+	if ferr := tracing.Shutdown(flush); ferr != nil {
+		logger.Warn("tracing shutdown", "err", ferr)
+	}
+	cancel()
 	if err != nil {
 		logger.Error("stopped", "err", err)
 		os.Exit(1)

@@ -13,6 +13,7 @@ import (
 	"github.com/synadia-io/orbit.go/jetstreamext"
 
 	"github.com/samspill/samspill/pkg/event"
+	"github.com/samspill/samspill/pkg/telemetry"
 )
 
 // Header names written on every event message.
@@ -197,6 +198,9 @@ func (l *Log) Append(ctx context.Context, agg event.Aggregate, expected uint64, 
 		m.Header.Set(jetstream.MsgIDHeader, commandID+":"+strconv.Itoa(i))
 		m.Header.Set(HeaderCommandID, commandID)
 		m.Header.Set(HeaderType, string(envs[i].Type))
+		// The trace that wrote the event (traceparent), when there is one:
+		// a header, never part of the event.
+		telemetry.Inject(ctx, m.Header)
 		msgs[i] = m
 	}
 	res, err := l.publish(ctx, agg, expected, msgs)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/samspill/samspill/pkg/eventlog"
 	"github.com/samspill/samspill/pkg/stores"
+	"github.com/samspill/samspill/pkg/telemetry"
 )
 
 // Options configures Boot.
@@ -18,6 +19,10 @@ type Options struct {
 	// Replicas of the streams: 1 on a single node, 3 in a cluster.
 	Replicas int
 	Logger   *slog.Logger
+	// Metrics counts commands and appended events; nil: none. The micro
+	// endpoints make spans with the tracer provider in Boot's context
+	// (telemetry.WithTracerProvider).
+	Metrics *telemetry.Metrics
 }
 
 // Running is a booted command service.
@@ -34,7 +39,7 @@ func Boot(ctx context.Context, nc *nats.Conn, opts Options) (*Running, error) {
 	if err != nil {
 		return nil, err
 	}
-	svc, err := NewService(st.Log, st.Keys, Config{Logger: opts.Logger})
+	svc, err := NewService(st.Log, st.Keys, Config{Logger: opts.Logger, Metrics: opts.Metrics})
 	if err != nil {
 		return nil, err
 	}

@@ -122,10 +122,13 @@ func (s *Service) Import(ctx context.Context, principal string, doc *mapdoc.Docu
 		}
 		return ImportResult{}, s.internal(plan[0].cmd, err)
 	}
+	if !res.Duplicate {
+		s.appended(envs)
+	}
 	if err := s.load(ctx, agg); err != nil {
 		return ImportResult{}, s.internal(plan[0].cmd, err)
 	}
-	s.cfg.Logger.Info("map imported", "map", agg.ID, "events", len(envs), "duplicate", res.Duplicate)
+	s.cfg.Logger.InfoContext(ctx, "map imported", "map", agg.ID, "events", len(envs), "duplicate", res.Duplicate)
 	return ImportResult{Result: s.result(commandID, agg, res.Last, event.TypeMapOpened, map[string]string{}, res.Duplicate), Steps: steps, Dropped: dropped}, nil
 }
 

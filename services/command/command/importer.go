@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/samspill/samspill/pkg/mapdoc"
 )
@@ -28,7 +29,8 @@ type BundleResult struct {
 // it adds, then each map as one atomic batch. A malformed file is an
 // *Error of code malformed whose message lists the problems with their
 // JSON pointers.
-func (s *Service) ImportDocument(ctx context.Context, principal string, body []byte, commandID string) (any, error) {
+func (s *Service) ImportDocument(ctx context.Context, principal string, body []byte, commandID string) (_ any, err error) {
+	defer func(began time.Time) { s.record(ImportName, began, Result{}, err) }(time.Now())
 	doc, bundle, err := s.validator.Parse(body)
 	if err != nil {
 		var ve *mapdoc.ValidationError

@@ -15,6 +15,7 @@ import (
 	"github.com/samspill/samspill/pkg/eventlog"
 	"github.com/samspill/samspill/pkg/mapdoc"
 	"github.com/samspill/samspill/pkg/seal"
+	"github.com/samspill/samspill/pkg/telemetry"
 )
 
 // Source is the CloudEvents source of events this service writes.
@@ -27,6 +28,9 @@ type Config struct {
 	// Location is where "today" is reckoned; default Europe/Oslo.
 	Location *time.Location
 	Logger   *slog.Logger
+	// Metrics counts and times commands and the events they append; nil:
+	// none.
+	Metrics *telemetry.Metrics
 }
 
 // Result is what an accepted command did.
@@ -268,7 +272,8 @@ func directoryRefs(c Command) []string {
 // Execute validates a command and, if it holds, appends its event. The
 // principal is the pseudonymous id of who issued it. A rejected command
 // returns *Error and writes nothing.
-func (s *Service) Execute(ctx context.Context, principal string, c Command) (Result, error) {
+func (s *Service) Execute(ctx context.Context, principal string, c Command) (res Result, err error) {
+	defer func(began time.Time) { s.record(c.CommandName(), began, res, err) }(time.Now())
 	m := c.meta()
 	if m.CommandID == "" {
 		m.CommandID = newUUID()
@@ -276,7 +281,7 @@ func (s *Service) Execute(ctx context.Context, principal string, c Command) (Res
 		return Result{}, invalid("commandId", "%q is not a lower-case UUID", m.CommandID)
 	}
 	if err := screen(c); err != nil {
-		s.cfg.Logger.Warn("command refused: national identity number", "command", c.CommandName(), "field", err.Field)
+		s.cfg.Logger.WarnContext(ctx, "command refused: national identity number", "command", c.CommandName(), "field", err.Field)
 		return Result{}, err
 	}
 	agg, aerr := target(c)
@@ -388,6 +393,7 @@ func (s *Service) attempt(ctx context.Context, principal string, c Command, agg 
 			return Result{}, s.internal(c, err)
 		}
 	} else {
+		s.appended([]event.Envelope{env})
 		s.mu.Lock()
 		if agg.Kind == event.AreaMap {
 			s.maps[agg.ID].apply(res.Last, m.CommandID, d.valid, data)
@@ -402,7 +408,7 @@ func (s *Service) attempt(ctx context.Context, principal string, c Command, agg 
 			return Result{}, &Error{Code: CodeInternal, Message: "the erasure is recorded but the key could not be shredded yet; send the same command again"}
 		}
 	}
-	s.cfg.Logger.Debug("command executed", "command", c.CommandName(), "aggregate", agg.String(), "version", res.Last, "duplicate", res.Duplicate)
+	s.cfg.Logger.DebugContext(ctx, "command executed", "command", c.CommandName(), "aggregate", agg.String(), "version", res.Last, "duplicate", res.Duplicate)
 	return s.result(m.CommandID, agg, res.Last, data.EventType(), idsOf(data), res.Duplicate), nil
 }
 

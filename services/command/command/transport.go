@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/micro"
@@ -16,6 +17,7 @@ import (
 	"github.com/samspill/samspill/pkg/mapdoc"
 	"github.com/samspill/samspill/pkg/problem"
 	"github.com/samspill/samspill/pkg/query"
+	"github.com/samspill/samspill/pkg/telemetry"
 )
 
 // Micro service identity. The subject of a command is
@@ -82,7 +84,7 @@ func (s *Service) AddMicro(ctx context.Context, nc *nats.Conn) (micro.Service, e
 	g := svc.AddGroup(SubjectPrefix)
 	for _, name := range Names() {
 		name := name
-		h := micro.HandlerFunc(func(req micro.Request) {
+		h := telemetry.MicroHandler(ctx, func(ctx context.Context, req micro.Request) {
 			res, err := s.handle(ctx, name, principalOf(req.Headers().Get(HeaderPrincipal)), req.Data())
 			if err != nil {
 				e := asError(err)
@@ -96,7 +98,7 @@ func (s *Service) AddMicro(ctx context.Context, nc *nats.Conn) (micro.Service, e
 			return nil, fmt.Errorf("command: add endpoint %s: %w", name, err)
 		}
 	}
-	imp := micro.HandlerFunc(func(req micro.Request) {
+	imp := telemetry.MicroHandler(ctx, func(ctx context.Context, req micro.Request) {
 		res, err := s.ImportDocument(ctx, principalOf(req.Headers().Get(HeaderPrincipal)), req.Data(), req.Headers().Get("Idempotency-Key"))
 		if err != nil {
 			e := asError(err)
@@ -115,6 +117,7 @@ func (s *Service) AddMicro(ctx context.Context, nc *nats.Conn) (micro.Service, e
 func (s *Service) handle(ctx context.Context, name Name, principal string, body []byte) (Result, error) {
 	c, err := Decode(name, body)
 	if err != nil {
+		s.record(name, time.Now(), Result{}, err)
 		return Result{}, err
 	}
 	return s.Execute(ctx, principal, c)
@@ -148,6 +151,7 @@ func (s *Service) Handler() *query.Routes {
 		}
 		c, err := Decode(name, body)
 		if err != nil {
+			s.record(name, time.Now(), Result{}, err)
 			WriteProblem(w, r, err)
 			return
 		}
