@@ -1,6 +1,7 @@
 // Command graph runs the Samspill graph service on its own against an
 // external NATS JetStream server: queries at samspill.query.* and over
-// HTTP at /v1/maps and /v1/areas. See README.md.
+// HTTP at /v1/maps and /v1/areas, with Prometheus metrics at GET /metrics
+// and traces as the OTEL_* environment says. See README.md.
 package main
 
 import (
@@ -8,6 +9,7 @@ import (
 	"log/slog"
 
 	"github.com/samspill/samspill/pkg/daemon"
+	"github.com/samspill/samspill/pkg/telemetry"
 	"github.com/samspill/samspill/services/graph/graph"
 )
 
@@ -19,12 +21,15 @@ func run(ctx context.Context, logger *slog.Logger, f daemon.Flags) error {
 		return err
 	}
 	defer nc.Close()
-	r, err := graph.Boot(ctx, nc, graph.Options{MasterKey: key, Replicas: f.Replicas, Logger: logger})
+	metrics := telemetry.NewMetrics()
+	r, err := graph.Boot(ctx, nc, graph.Options{MasterKey: key, Replicas: f.Replicas, Logger: logger, Metrics: metrics})
 	if err != nil {
 		return err
 	}
+	routes := r.Service.Handler()
+	routes.Handle("GET /metrics", metrics.Handler())
 	logger.Info("graph service up", "nats", f.NATS, "http", f.HTTP)
-	return daemon.Serve(ctx, logger, f.HTTP, r.Service.Handler(), func(ctx context.Context) error {
+	return daemon.Serve(ctx, logger, f.HTTP, telemetry.HTTP(routes, metrics, telemetry.TracerProviderFrom(ctx)), func(ctx context.Context) error {
 		if err := r.Stop(ctx); err != nil {
 			logger.Warn("final snapshot", "err", err)
 		}

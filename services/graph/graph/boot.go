@@ -8,6 +8,7 @@ import (
 	"github.com/nats-io/nats.go/micro"
 
 	"github.com/samspill/samspill/pkg/stores"
+	"github.com/samspill/samspill/pkg/telemetry"
 )
 
 // Options configures Boot.
@@ -15,6 +16,10 @@ type Options struct {
 	MasterKey []byte
 	Replicas  int
 	Logger    *slog.Logger
+	// Metrics records the projection's progress; nil: none. The micro
+	// queries make spans with the tracer provider in Boot's context
+	// (telemetry.WithTracerProvider).
+	Metrics *telemetry.Metrics
 }
 
 // Running is a booted graph service.
@@ -30,7 +35,7 @@ func Boot(ctx context.Context, nc *nats.Conn, opts Options) (*Running, error) {
 	if err != nil {
 		return nil, err
 	}
-	svc, err := New(ctx, st.JetStream, st.Log, st.Keys, Config{Replicas: opts.Replicas, Logger: opts.Logger})
+	svc, err := New(ctx, st.JetStream, st.Log, st.Keys, Config{Replicas: opts.Replicas, Logger: opts.Logger, Metrics: opts.Metrics})
 	if err != nil {
 		return nil, err
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/samspill/samspill/pkg/eventlog"
 	"github.com/samspill/samspill/pkg/export"
 	"github.com/samspill/samspill/pkg/projection"
+	"github.com/samspill/samspill/pkg/telemetry"
 )
 
 // Names that are part of the public contract.
@@ -40,6 +41,9 @@ type Config struct {
 	Clock    func() time.Time
 	Location *time.Location
 	Logger   *slog.Logger
+	// Metrics records the projection's position, events applied and lag
+	// (projection "graph"); nil: none.
+	Metrics *telemetry.Metrics
 }
 
 func (c *Config) defaults() {
@@ -123,6 +127,7 @@ func (s *Service) Start(ctx context.Context) error {
 			if err := s.store.Apply(r); err != nil {
 				s.cfg.Logger.Error("event not applied", "seq", r.Seq, "err", err)
 			}
+			s.cfg.Metrics.Applied(Durable, r.Seq)
 			s.forgetErased(r)
 			if r.Seq < s.head && time.Since(lastReport) >= 2*time.Second {
 				lastReport = time.Now()
@@ -151,6 +156,7 @@ func (s *Service) Start(ctx context.Context) error {
 		return err
 	}
 	s.follow = f
+	s.cfg.Metrics.WatchLag(Durable, func() (uint64, bool) { _, pending, ok := f.Delivered(); return pending, ok })
 	go s.snapshotLoop(ctx)
 	return nil
 }
