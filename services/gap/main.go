@@ -3,8 +3,9 @@
 // citizen map as its events arrive, and the system-wide rules of each
 // municipality, publishes gap_opened and gap_closed to the stream
 // SAMSPILL_GAPS, answers samspill.query.gaps and serves /v1/maps/{id}/gaps
-// and /v1/areas/{municipality}/gaps over HTTP. It needs no master key. See
-// README.md.
+// and /v1/areas/{municipality}/gaps over HTTP, with Prometheus metrics at
+// GET /metrics and traces as the OTEL_* environment says. It needs no
+// master key. See README.md.
 package main
 
 import (
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/samspill/samspill/pkg/daemon"
+	"github.com/samspill/samspill/pkg/telemetry"
 	"github.com/samspill/samspill/services/gap/gap"
 )
 
@@ -33,13 +35,16 @@ func run(ctx context.Context, logger *slog.Logger, f daemon.Flags, cfg gap.Confi
 		return err
 	}
 	defer nc.Close()
-	cfg.Replicas, cfg.Logger = f.Replicas, logger
+	metrics := telemetry.NewMetrics()
+	cfg.Replicas, cfg.Logger, cfg.Metrics = f.Replicas, logger, metrics
 	r, err := gap.Boot(ctx, nc, cfg)
 	if err != nil {
 		return err
 	}
+	routes := r.Service.Handler()
+	routes.Handle("GET /metrics", metrics.Handler())
 	logger.Info("gap service up", "nats", f.NATS, "http", f.HTTP, "subscribe", gap.SubjectPrefix+".>")
-	return daemon.Serve(ctx, logger, f.HTTP, r.Service.Handler(), func(context.Context) error {
+	return daemon.Serve(ctx, logger, f.HTTP, telemetry.HTTP(routes, metrics, telemetry.TracerProviderFrom(ctx)), func(context.Context) error {
 		r.Stop()
 		return nc.Drain()
 	})

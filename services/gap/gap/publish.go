@@ -12,6 +12,7 @@ import (
 	"github.com/samspill/samspill/pkg/date"
 	"github.com/samspill/samspill/pkg/event"
 	"github.com/samspill/samspill/pkg/eventlog"
+	"github.com/samspill/samspill/pkg/telemetry"
 )
 
 // maxAttempts bounds how often one transition is tried again after
@@ -76,9 +77,11 @@ func (s *Service) logTransition(gapID string, data event.Data, seq uint64, n int
 	switch d := data.(type) {
 	case *event.GapOpened:
 		s.opened.Add(1)
+		s.cfg.Metrics.GapTransition(d.Rule, telemetry.TransitionOpened)
 		s.cfg.Logger.Debug("gap opened", "gap", gapID, "rule", d.Rule, "map", d.MapID, "municipality", d.Municipality, "seq", seq, "n", n)
 	case *event.GapClosed:
 		s.closed.Add(1)
+		s.cfg.Metrics.GapTransition(d.Rule, telemetry.TransitionClosed)
 		s.cfg.Logger.Debug("gap closed", "gap", gapID, "rule", d.Rule, "map", d.MapID, "municipality", d.Municipality, "reason", d.Reason, "seq", seq, "n", n)
 	}
 }

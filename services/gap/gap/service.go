@@ -16,6 +16,7 @@ import (
 	"github.com/samspill/samspill/pkg/eventlog"
 	"github.com/samspill/samspill/pkg/gaps"
 	"github.com/samspill/samspill/pkg/projection"
+	"github.com/samspill/samspill/pkg/telemetry"
 )
 
 // Config configures a Service. The zero value gives the defaults.
@@ -56,6 +57,9 @@ type Config struct {
 	Clock    func() time.Time
 	Location *time.Location
 	Logger   *slog.Logger
+	// Metrics counts the gap transitions published and the projection's
+	// progress (projection: the Durable name); nil: none.
+	Metrics *telemetry.Metrics
 }
 
 func (c *Config) defaults() error {
@@ -191,6 +195,7 @@ func (s *Service) Start(ctx context.Context) error {
 		return err
 	}
 	s.events = f
+	s.cfg.Metrics.WatchLag(s.cfg.Durable, func() (uint64, bool) { _, pending, ok := f.Delivered(); return pending, ok })
 	go s.loop(ctx)
 	return nil
 }
@@ -227,6 +232,7 @@ func (s *Service) apply(_ context.Context, r eventlog.Record) error {
 	if err := s.store.Apply(r); err != nil {
 		s.cfg.Logger.Error("event not applied", "seq", r.Seq, "err", err)
 	}
+	s.cfg.Metrics.Applied(s.cfg.Durable, r.Seq)
 	agg, err := r.Envelope.Aggregate()
 	s.mu.Lock()
 	defer s.mu.Unlock()
