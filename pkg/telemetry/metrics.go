@@ -95,7 +95,7 @@ func NewMetrics() *Metrics {
 		}, []string{"rule", "transition"}),
 		pictures: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: Namespace, Name: "pictures_rendered_total",
-			Help: "Pictures drawn (not answered from the cache), by kind (map, changes, area) and format.",
+			Help: "Pictures drawn (not answered from the cache), by kind (person: a citizen's map, changes, area) and format.",
 		}, []string{"kind", "format"}),
 		pictureSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: Namespace, Name: "picture_render_duration_seconds",

@@ -385,7 +385,7 @@ samspill_projection_position{projection="graph"} 42
 # HELP samspill_projection_events_applied_total Events a projection applied since the process started.
 # TYPE samspill_projection_events_applied_total counter
 samspill_projection_events_applied_total{projection="graph"} 2
-# HELP samspill_pictures_rendered_total Pictures drawn (not answered from the cache), by kind (map, changes, area) and format.
+# HELP samspill_pictures_rendered_total Pictures drawn (not answered from the cache), by kind (person: a citizen's map, changes, area) and format.
 # TYPE samspill_pictures_rendered_total counter
 samspill_pictures_rendered_total{format="svg",kind="map"} 1
 # HELP samspill_events_appended_total Events appended to the event log by this process, by event type.

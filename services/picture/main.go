@@ -4,7 +4,8 @@
 // micro service samspill-picture at samspill.render.*. Graphviz runs in a
 // worker process, this program started again with the argument
 // draw-worker, which is replaced every few hundred pictures to return the
-// memory Graphviz leaks. See README.md.
+// memory Graphviz leaks. Prometheus metrics are at GET /metrics; traces go
+// where the OTEL_* environment says. See README.md.
 package main
 
 import (
@@ -17,6 +18,7 @@ import (
 
 	"github.com/samspill/samspill/pkg/daemon"
 	"github.com/samspill/samspill/pkg/draw"
+	"github.com/samspill/samspill/pkg/telemetry"
 	"github.com/samspill/samspill/services/picture/picture"
 )
 
@@ -48,7 +50,8 @@ func run(ctx context.Context, logger *slog.Logger, f daemon.Flags, durable strin
 		return err
 	}
 	defer nc.Close()
-	r, err := picture.Boot(ctx, nc, picture.Options{MasterKey: key, Replicas: f.Replicas, Logger: logger, Durable: durable,
+	metrics := telemetry.NewMetrics()
+	r, err := picture.Boot(ctx, nc, picture.Options{MasterKey: key, Replicas: f.Replicas, Logger: logger, Durable: durable, Metrics: metrics,
 		Draw: draw.Options{Logger: logger, Command: func() *exec.Cmd {
 			cmd := exec.Command(exe, workerArg)
 			cmd.Stderr = os.Stderr
@@ -57,8 +60,10 @@ func run(ctx context.Context, logger *slog.Logger, f daemon.Flags, durable strin
 	if err != nil {
 		return err
 	}
+	routes := r.Service.Handler()
+	routes.Handle("GET /metrics", metrics.Handler())
 	logger.Info("picture service up", "nats", f.NATS, "http", f.HTTP, "renderer", r.Service.Version())
-	return daemon.Serve(ctx, logger, f.HTTP, r.Service.Handler(), func(context.Context) error {
+	return daemon.Serve(ctx, logger, f.HTTP, telemetry.HTTP(routes, metrics, telemetry.TracerProviderFrom(ctx)), func(context.Context) error {
 		r.Stop()
 		return nc.Drain()
 	})

@@ -9,6 +9,7 @@ import (
 
 	"github.com/samspill/samspill/pkg/draw"
 	"github.com/samspill/samspill/pkg/stores"
+	"github.com/samspill/samspill/pkg/telemetry"
 )
 
 // Options configures Boot.
@@ -22,6 +23,10 @@ type Options struct {
 	// and Stop closes it.
 	Engine *draw.Engine
 	Draw   draw.Options
+	// Metrics counts pictures and cache hits; nil: none. The micro
+	// endpoints make spans with the tracer provider in Boot's context
+	// (telemetry.WithTracerProvider).
+	Metrics *telemetry.Metrics
 }
 
 // Running is a booted render service.
@@ -50,7 +55,7 @@ func Boot(ctx context.Context, nc *nats.Conn, opts Options) (*Running, error) {
 		r.Stop()
 		return nil, err
 	}
-	if r.Service, err = New(ctx, st.JetStream, st.Log, Config{Engine: eng, Keys: st.Keys, Durable: opts.Durable, Replicas: opts.Replicas, Logger: opts.Logger}); err != nil {
+	if r.Service, err = New(ctx, st.JetStream, st.Log, Config{Engine: eng, Keys: st.Keys, Durable: opts.Durable, Replicas: opts.Replicas, Logger: opts.Logger, Metrics: opts.Metrics}); err != nil {
 		return fail(err)
 	}
 	if err := r.Service.Start(ctx); err != nil {

@@ -421,6 +421,7 @@ func (s *Service) serve(ctx context.Context, r request) (*Picture, error) {
 	if r.cache {
 		if b, ok := s.load(ctx, name, r.e); ok {
 			s.hits.Add(1)
+			s.cfg.Metrics.PictureCache(string(r.e.kind), true)
 			pic.Data, pic.Cache = b, CacheHit
 			return pic, nil
 		}
@@ -438,6 +439,7 @@ func (s *Service) serve(ctx context.Context, r request) (*Picture, error) {
 		} else {
 			s.misses.Add(1)
 		}
+		s.cfg.Metrics.PictureCache(string(r.e.kind), d.hit)
 		pic.Data = d.data
 		return pic, nil
 	case <-ctx.Done():
@@ -472,6 +474,7 @@ func (s *Service) draw(name string, r request) (drawn, error) {
 			return drawn{}, fmt.Errorf("picture: draw %s %s as %s: %w", r.e.kind, r.e.subject, r.format, err)
 		}
 	}
+	s.cfg.Metrics.PictureRendered(string(r.e.kind), string(r.format), time.Since(began))
 	s.cfg.Logger.Debug("picture drawn", "kind", r.e.kind, "subject", r.e.subject, "position", r.e.position,
 		"format", r.format, "bytes", len(out), "took", time.Since(began).Round(time.Microsecond))
 	if r.cache {

@@ -19,6 +19,7 @@ import (
 	"github.com/samspill/samspill/pkg/gaps"
 	"github.com/samspill/samspill/pkg/projection"
 	"github.com/samspill/samspill/pkg/seal"
+	"github.com/samspill/samspill/pkg/telemetry"
 )
 
 // Names that are part of the public contract.
@@ -72,6 +73,9 @@ type Config struct {
 	Clock    func() time.Time
 	Location *time.Location
 	Logger   *slog.Logger
+	// Metrics counts pictures drawn and answered from the cache, and the
+	// projection's progress (projection: the Durable name); nil: none.
+	Metrics *telemetry.Metrics
 }
 
 func (c *Config) defaults() error {
@@ -222,6 +226,7 @@ func (s *Service) Start(ctx context.Context) error {
 			if err := s.store.Apply(r); err != nil {
 				s.cfg.Logger.Error("event not applied", "seq", r.Seq, "err", err)
 			}
+			s.cfg.Metrics.Applied(s.cfg.Durable, r.Seq)
 			s.observe(r)
 			if r.Seq >= s.head {
 				if r.Seq == s.head {
@@ -236,6 +241,7 @@ func (s *Service) Start(ctx context.Context) error {
 		return err
 	}
 	s.follow = f
+	s.cfg.Metrics.WatchLag(s.cfg.Durable, func() (uint64, bool) { _, pending, ok := f.Delivered(); return pending, ok })
 	go s.watchCatchUp(f)
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/samspill/samspill/pkg/problem"
 	"github.com/samspill/samspill/pkg/query"
 	"github.com/samspill/samspill/pkg/render"
+	"github.com/samspill/samspill/pkg/telemetry"
 )
 
 // Micro service identity; the endpoints are samspill.render.map,
@@ -79,6 +80,8 @@ func handler[Q any](ctx context.Context, s *Service, nc *nats.Conn, sem chan str
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem }()
+			ctx, req, span := telemetry.StartMicro(ctx, req)
+			defer span.End()
 			q, err := query.Decode[Q](req.Data())
 			var pic *Picture
 			if err == nil {
