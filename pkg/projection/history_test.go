@@ -3,6 +3,7 @@ package projection_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"testing"
 	"time"
 
@@ -55,21 +56,23 @@ func TestHistoryKeepsWhoOpenedAndWhenUpdated(t *testing.T) {
 	}
 }
 
-// TestSnapshotWithoutOpenedByLoads: a snapshot written before the
-// principal was kept (no openedBy on its maps) still loads, with every
-// fact, and the map has no principal.
-func TestSnapshotWithoutOpenedByLoads(t *testing.T) {
+// TestSnapshotOfOlderFormatRefused: a snapshot written before the
+// principal was kept (no format number, no openedBy) is refused with
+// ErrSnapshotFormat, so that the caller rebuilds from the log rather than
+// serving maps without their principal; the current format loads.
+func TestSnapshotOfOlderFormatRefused(t *testing.T) {
 	s, _, _, _, _, _ := history(t)
 	s.recs[0].Envelope.Principal = "user:kari.nordmann"
 	snap, err := load(t, s.recs).MarshalSnapshot()
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Write it as the old format did: the same document without openedBy.
+	// Write it as the old format did: no format, no openedBy.
 	var doc map[string]any
 	if err := json.Unmarshal(snap, &doc); err != nil {
 		t.Fatal(err)
 	}
+	delete(doc, "format")
 	for _, m := range doc["maps"].([]any) {
 		delete(m.(map[string]any), "openedBy")
 	}
@@ -78,12 +81,15 @@ func TestSnapshotWithoutOpenedByLoads(t *testing.T) {
 		t.Fatal("the old-format snapshot still names the principal")
 	}
 	st := projection.NewStore()
-	if err := st.UnmarshalSnapshot(old); err != nil {
-		t.Fatalf("an old snapshot must load: %v", err)
+	if err := st.UnmarshalSnapshot(old); !errors.Is(err, projection.ErrSnapshotFormat) {
+		t.Fatalf("an old snapshot: %v, want ErrSnapshotFormat", err)
+	}
+	if err := st.UnmarshalSnapshot(snap); err != nil {
+		t.Fatalf("a current snapshot must load: %v", err)
 	}
 	h, ok := st.History(s.agg.ID)
-	if !ok || h.OpenedBy != "" || len(h.Facts) != len(s.recs) || st.Position() != uint64(len(s.recs)) {
-		t.Fatalf("old snapshot loaded as %+v (position %d)", h, st.Position())
+	if !ok || h.OpenedBy != "user:kari.nordmann" || len(h.Facts) != len(s.recs) || st.Position() != uint64(len(s.recs)) {
+		t.Fatalf("snapshot loaded as %+v (position %d)", h, st.Position())
 	}
 	if _, err := st.View(s.agg.ID, date.MustParse("2026-06-16"), time.Time{}); err != nil {
 		t.Fatal(err)

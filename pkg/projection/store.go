@@ -222,8 +222,18 @@ func (s *Store) Directory() []Entry {
 	return out
 }
 
+// SnapshotFormat numbers the snapshot layout. It goes up whenever the
+// store keeps something new, so that an older snapshot is not read as if
+// it held everything: UnmarshalSnapshot refuses it with ErrSnapshotFormat
+// and the caller rebuilds from the log. 2: maps keep their openedBy.
+const SnapshotFormat = 2
+
+// ErrSnapshotFormat is returned for a snapshot of another format.
+var ErrSnapshotFormat = errors.New("projection: snapshot of another format")
+
 // snapshot is the serialised form of a Store.
 type snapshot struct {
+	Format   int           `json:"format"`
 	Position uint64        `json:"position"`
 	Maps     []snapshotMap `json:"maps"`
 	Entries  []Entry       `json:"entries"`
@@ -250,7 +260,7 @@ type snapshotFact struct {
 func (s *Store) MarshalSnapshot() ([]byte, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	snap := snapshot{Position: s.position, Entries: make([]Entry, 0, len(s.entries))}
+	snap := snapshot{Format: SnapshotFormat, Position: s.position, Entries: make([]Entry, 0, len(s.entries))}
 	ids := make([]string, 0, len(s.maps))
 	for id := range s.maps {
 		ids = append(ids, id)
@@ -284,6 +294,9 @@ func (s *Store) UnmarshalSnapshot(b []byte) error {
 	var snap snapshot
 	if err := json.Unmarshal(b, &snap); err != nil {
 		return fmt.Errorf("projection: snapshot: %w", err)
+	}
+	if snap.Format != SnapshotFormat {
+		return fmt.Errorf("%w: format %d, this build reads %d", ErrSnapshotFormat, snap.Format, SnapshotFormat)
 	}
 	maps := make(map[string]*History, len(snap.Maps))
 	for _, m := range snap.Maps {

@@ -258,7 +258,13 @@ func (s *Service) restore(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("graph: read snapshot: %w", err)
 	}
-	return s.store.UnmarshalSnapshot(raw)
+	err = s.store.UnmarshalSnapshot(raw)
+	if errors.Is(err, projection.ErrSnapshotFormat) {
+		// Written by an older build that kept less: rebuild from the log.
+		s.cfg.Logger.Warn("snapshot of an older format ignored; replaying the log", "err", err)
+		return nil
+	}
+	return err
 }
 
 func (s *Service) today() date.Date { return date.Of(s.cfg.Clock().In(s.cfg.Location)) }
