@@ -77,13 +77,21 @@ func MapCSV(w io.Writer, d *mapdoc.Document, t Table) error {
 	default:
 		return fmt.Errorf("netfile: unknown table %q", t)
 	}
+	return WriteCSV(w, rows)
+}
+
+// WriteCSV writes rows (the first being the header) as CSV: RFC 4180,
+// UTF-8 without byte-order mark, CRLF line ends, every cell defused (see
+// Defuse). Every CSV Samspill serves goes through it.
+func WriteCSV(w io.Writer, rows [][]string) error {
 	cw := csv.NewWriter(w)
 	cw.UseCRLF = true
 	for _, row := range rows {
+		safe := make([]string, len(row))
 		for i, c := range row {
-			row[i] = Defuse(c)
+			safe[i] = Defuse(c)
 		}
-		if err := cw.Write(row); err != nil {
+		if err := cw.Write(safe); err != nil {
 			return fmt.Errorf("netfile: write CSV: %w", err)
 		}
 	}

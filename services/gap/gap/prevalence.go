@@ -4,16 +4,16 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"math"
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
+
+	"github.com/samspill/samspill/pkg/netfile"
 
 	"github.com/samspill/samspill/pkg/date"
 	"github.com/samspill/samspill/pkg/event"
@@ -224,8 +224,6 @@ func addMonths(d date.Date, n int) date.Date {
 // header row), one row per period and rule.
 func PrevalenceCSV(a *PrevalenceAnswer) ([]byte, error) {
 	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
-	w.UseCRLF = true
 	rows := [][]string{{"municipality", "date", "maps", "rule", "ruleMaps", "share", "suppressed"}}
 	for _, p := range a.Periods {
 		for _, r := range p.Rules {
@@ -236,30 +234,10 @@ func PrevalenceCSV(a *PrevalenceAnswer) ([]byte, error) {
 			rows = append(rows, []string{a.Municipality, p.Date.String(), strconv.Itoa(p.Maps), r.Rule, strconv.Itoa(r.Maps), share, strconv.FormatBool(r.Suppressed)})
 		}
 	}
-	for _, row := range rows {
-		for i := range row {
-			row[i] = spreadsheetSafe(row[i])
-		}
-		if err := w.Write(row); err != nil {
-			return nil, fmt.Errorf("gap: prevalence csv: %w", err)
-		}
-	}
-	w.Flush()
-	if err := w.Error(); err != nil {
+	if err := netfile.WriteCSV(&buf, rows); err != nil {
 		return nil, fmt.Errorf("gap: prevalence csv: %w", err)
 	}
 	return buf.Bytes(), nil
-}
-
-// spreadsheetSafe defuses CSV injection: a cell a spreadsheet would read
-// as a formula (beginning with = + - @, or a tab or carriage return) gets
-// a leading apostrophe. Every cell here is a code, date or number; this
-// keeps it so if that changes.
-func spreadsheetSafe(cell string) string {
-	if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
-		return "'" + cell
-	}
-	return cell
 }
 
 func (s *Service) prevalenceFromRequest(r *http.Request) (*PrevalenceAnswer, error) {

@@ -3,12 +3,12 @@ package graph
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
 	"fmt"
 	"math"
 	"net/http"
 	"strconv"
-	"strings"
+
+	"github.com/samspill/samspill/pkg/netfile"
 
 	"github.com/samspill/samspill/pkg/date"
 	"github.com/samspill/samspill/pkg/event"
@@ -103,8 +103,6 @@ func (s *Service) Matrix(_ context.Context, q MatrixQuery) (*MatrixAnswer, error
 // row), every text cell safe to open in a spreadsheet.
 func MatrixCSV(m *MatrixAnswer) ([]byte, error) {
 	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
-	w.UseCRLF = true
 	rows := [][]string{{"aEntryId", "aName", "aSector", "bEntryId", "bName", "bSector", "sharedCitizens", "collaborating", "share", "suppressed"}}
 	for _, p := range m.Pairs {
 		share := ""
@@ -114,29 +112,10 @@ func MatrixCSV(m *MatrixAnswer) ([]byte, error) {
 		rows = append(rows, []string{p.A.EntryID, p.A.Name, string(p.A.Sector), p.B.EntryID, p.B.Name, string(p.B.Sector),
 			strconv.Itoa(p.SharedCitizens), strconv.Itoa(p.Collaborating), share, strconv.FormatBool(p.Suppressed)})
 	}
-	for _, row := range rows {
-		for i := range row {
-			row[i] = spreadsheetSafe(row[i])
-		}
-		if err := w.Write(row); err != nil {
-			return nil, fmt.Errorf("graph: matrix csv: %w", err)
-		}
-	}
-	w.Flush()
-	if err := w.Error(); err != nil {
+	if err := netfile.WriteCSV(&buf, rows); err != nil {
 		return nil, fmt.Errorf("graph: matrix csv: %w", err)
 	}
 	return buf.Bytes(), nil
-}
-
-// spreadsheetSafe defuses CSV injection: a cell a spreadsheet would read
-// as a formula (beginning with = + - @, or a tab or carriage return) gets
-// a leading apostrophe.
-func spreadsheetSafe(cell string) string {
-	if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
-		return "'" + cell
-	}
-	return cell
 }
 
 func (s *Service) matrixFromRequest(r *http.Request) (*MatrixAnswer, error) {
