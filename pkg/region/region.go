@@ -32,6 +32,9 @@ type Query struct {
 	// selects every map (the whole region the store holds).
 	Municipality string
 	At           date.Date
+	// KnownAt is the record time: the region as the log stood then (zero:
+	// as it stands now).
+	KnownAt time.Time
 	// K is the suppression threshold; 0 means DefaultK. Values below
 	// DefaultK are raised to it.
 	K int
@@ -92,7 +95,7 @@ func Build(st *projection.Store, q Query) Graph {
 	collab := map[pair]int{}
 	agreements := map[pair]bool{}
 	for _, id := range st.Maps() {
-		v, err := st.View(id, q.At, time.Time{})
+		v, err := st.View(id, q.At, q.KnownAt)
 		if err != nil || v.Closed {
 			continue
 		}

@@ -165,16 +165,12 @@ func (s *Service) exportArea(q ExportQuery) (*ExportFile, error) {
 	if q.Table != "" {
 		return nil, query.Invalid("table", "is only for a map's csv export")
 	}
-	if !q.KnownAt.IsZero() {
-		// pkg/region aggregates the log as it stands; it has no record-time axis yet.
-		return nil, query.Invalid("knownAt", "an area export is of the log as it stands now; knownAt is not supported for areas yet")
-	}
 	if q.At.IsZero() {
 		q.At = s.today()
 	}
-	g := region.Build(s.store, region.Query{Municipality: q.ID, At: q.At})
+	g := region.Build(s.store, region.Query{Municipality: q.ID, At: q.At, KnownAt: q.KnownAt})
 	f := &ExportFile{}
-	stem := fileStem("area", q.ID, q.At, time.Time{})
+	stem := fileStem("area", q.ID, q.At, q.KnownAt)
 	var buf bytes.Buffer
 	var err error
 	if q.Format == FormatGraphML {

@@ -292,7 +292,7 @@ func TestExportsRefuseByField(t *testing.T) {
 		{"/v1/maps/" + w.areaMap + "/careteam.json", 400, "mapId"},
 		{"/v1/areas/Asker/export.gexf", 400, "municipality"},
 		{"/v1/areas/3203/export.csv", 404, ""},
-		{"/v1/areas/3203/export.graphml?knownAt=2026-11-01", 400, "knownAt"},
+		{"/v1/areas/3203/export.graphml?knownAt=yesterday", 400, "knownAt"},
 	} {
 		rec := download(t, h, tc.url)
 		var p struct {
@@ -397,5 +397,14 @@ func TestAreaExports(t *testing.T) {
 		if err != nil || !bytes.Equal(msg.Data, rec.Body.Bytes()) || msg.Header.Get("Content-Type") != f.ct {
 			t.Errorf("micro area %s: %v, %s", f.ext, err, msg.Header)
 		}
+	}
+	// As the log stood before anything was recorded: no shared citizens,
+	// so no edge, and the file name says so.
+	rec := download(t, h, "/v1/areas/3203/export.graphml?at=2026-11-23&knownAt=2000-01-01T00:00:00Z")
+	if rec.Code != 200 || strings.Contains(rec.Body.String(), "e_sharedCitizens") && strings.Contains(rec.Body.String(), "<edge") {
+		t.Errorf("knownAt before the log: %d %s", rec.Code, rec.Body)
+	}
+	if cd := rec.Header().Get("Content-Disposition"); !strings.Contains(cd, "-known-20000101T000000Z") {
+		t.Errorf("knownAt file name %q", cd)
 	}
 }
