@@ -22,6 +22,7 @@ import (
 	"github.com/samspill/samspill/pkg/event"
 	"github.com/samspill/samspill/pkg/jsserver"
 	"github.com/samspill/samspill/pkg/seal"
+	"github.com/samspill/samspill/pkg/telemetry"
 	"github.com/samspill/samspill/services/command/command"
 	"github.com/samspill/samspill/services/gap/gap"
 	"github.com/samspill/samspill/services/graph/graph"
@@ -36,6 +37,9 @@ type upConfig struct {
 	demoSeed int64
 	sync     string
 	logJSON  bool
+	// logFormat is telemetry.LogText or telemetry.LogJSON; logJSON
+	// (--log-json) means json.
+	logFormat string
 	// drawWorker is the executable to run as Graphviz's worker process
 	// (with the argument draw-worker); empty draws in this process.
 	drawWorker string
@@ -61,11 +65,14 @@ func cmdUp(stdout, stderr io.Writer) *cobra.Command {
 				}
 				cfg.drawWorker = exe
 			}
-			var h slog.Handler = slog.NewTextHandler(stderr, nil)
 			if cfg.logJSON {
-				h = slog.NewJSONHandler(stderr, nil)
+				cfg.logFormat = telemetry.LogJSON
 			}
-			return up(cmd.Context(), cfg, stdout, slog.New(h))
+			logger, err := telemetry.NewLogger(stderr, cfg.logFormat, nil)
+			if err != nil {
+				return err
+			}
+			return up(cmd.Context(), cfg, stdout, logger)
 		}),
 	}
 	fs := cmd.Flags()
@@ -75,7 +82,8 @@ func cmdUp(stdout, stderr io.Writer) *cobra.Command {
 	fs.IntVar(&cfg.natsPort, "nats-port", 4222, "port of the embedded NATS server on 127.0.0.1 (0: any free port)")
 	fs.Int64Var(&cfg.demoSeed, "demo-seed", 0, "load the demo region with this seed on first start (0: none)")
 	choiceFlag(cmd, fs, &cfg.sync, "sync", "always", []string{"always", "interval"}, "store durability: always (fsync before every acknowledgement) or interval (every 2 minutes)")
-	fs.BoolVar(&cfg.logJSON, "log-json", false, "log JSON lines instead of text")
+	choiceFlag(cmd, fs, &cfg.logFormat, "log-format", telemetry.LogText, []string{telemetry.LogText, telemetry.LogJSON}, "log lines as text or json (with trace_id and span_id while tracing)")
+	fs.BoolVar(&cfg.logJSON, "log-json", false, "log JSON lines instead of text (same as --log-format json)")
 	fs.BoolVar(&inProcess, "draw-in-process", false, "run Graphviz in this process instead of a worker process (it leaks memory: for short runs only)")
 	return cmd
 }
@@ -84,6 +92,21 @@ func up(ctx context.Context, cfg upConfig, stdout io.Writer, logger *slog.Logger
 	if err := os.MkdirAll(cfg.data, 0o700); err != nil {
 		return fmt.Errorf("data folder: %w", err)
 	}
+	// One metrics registry for the process, at GET /metrics; traces go
+	// where the OTEL_* environment says (nowhere by default).
+	metrics := telemetry.NewMetrics()
+	tracing, err := telemetry.NewTracing(ctx, telemetry.TracingConfig{Service: "samspill", Version: version})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		flush, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := tracing.Shutdown(flush); err != nil {
+			logger.Warn("tracing shutdown", "err", err)
+		}
+	}()
+	ctx = telemetry.WithTracerProvider(ctx, tracing.Provider)
 	key, err := seal.LoadOrCreateMasterKey(filepath.Join(cfg.data, "keys", "master.key"))
 	if err != nil {
 		return err
@@ -103,7 +126,7 @@ func up(ctx context.Context, cfg upConfig, stdout io.Writer, logger *slog.Logger
 		return err
 	}
 	defer nc.Close()
-	cmds, err := command.Boot(ctx, nc, command.Options{MasterKey: key, Replicas: 1, Logger: logger.With("service", "command")})
+	cmds, err := command.Boot(ctx, nc, command.Options{MasterKey: key, Replicas: 1, Logger: logger.With("service", "command"), Metrics: metrics})
 	if err != nil {
 		return err
 	}
@@ -113,7 +136,7 @@ func up(ctx context.Context, cfg upConfig, stdout io.Writer, logger *slog.Logger
 		return err
 	}
 	defer gnc.Close()
-	graphs, err := graph.Boot(ctx, gnc, graph.Options{MasterKey: key, Replicas: 1, Logger: logger.With("service", "graph")})
+	graphs, err := graph.Boot(ctx, gnc, graph.Options{MasterKey: key, Replicas: 1, Logger: logger.With("service", "graph"), Metrics: metrics})
 	if err != nil {
 		return err
 	}
@@ -138,7 +161,7 @@ func up(ctx context.Context, cfg upConfig, stdout io.Writer, logger *slog.Logger
 		return err
 	}
 	defer pnc.Close()
-	gapSvc, err := gap.Boot(ctx, pnc, gap.Config{Replicas: 1, Logger: logger.With("service", "gap")})
+	gapSvc, err := gap.Boot(ctx, pnc, gap.Config{Replicas: 1, Logger: logger.With("service", "gap"), Metrics: metrics})
 	if err != nil {
 		return err
 	}
@@ -152,7 +175,7 @@ func up(ctx context.Context, cfg upConfig, stdout io.Writer, logger *slog.Logger
 		return err
 	}
 	defer rnc.Close()
-	pictures, err := picture.Boot(ctx, rnc, picture.Options{MasterKey: key, Replicas: 1, Logger: logger.With("service", "picture"),
+	pictures, err := picture.Boot(ctx, rnc, picture.Options{MasterKey: key, Replicas: 1, Logger: logger.With("service", "picture"), Metrics: metrics,
 		Draw: draw.Options{Logger: logger.With("service", "picture"), Command: workerCommand(cfg.drawWorker)}})
 	if err != nil {
 		return err
@@ -165,7 +188,8 @@ func up(ctx context.Context, cfg upConfig, stdout io.Writer, logger *slog.Logger
 	}
 	mux := apiRoutes(apiServices{commands: cmds.Service, graph: graphs.Service, gaps: gapSvc.Service, pictures: pictures.Service,
 		healthy: nc.IsConnected, natsURL: srv.ClientURL()})
-	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	mux.Handle("GET /metrics", metrics.Handler())
+	hs := &http.Server{Handler: telemetry.HTTP(mux, metrics, tracing.Provider), ReadHeaderTimeout: 5 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 

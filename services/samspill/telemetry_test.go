@@ -1,0 +1,52 @@
+package main
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// samspill up serves one registry for the whole process at GET /metrics:
+// commands by name and outcome, HTTP requests by route pattern, and never
+// a map id from a path.
+func TestUpServesMetrics(t *testing.T) {
+	base, stop := startUp(t, upConfig{data: t.TempDir(), httpAddr: "127.0.0.1:0", natsPort: 0, sync: "interval"})
+	defer stop()
+	status, res := post(t, base, "open_map", `{"focus":"citizen","label":"Test T.","municipality":"3203"}`)
+	if status != http.StatusCreated {
+		t.Fatalf("open_map: %d %v", status, res)
+	}
+	mapID := res["ids"].(map[string]any)["mapId"].(string)
+	if status, _ := post(t, base, "add_actor", `{"mapId":"`+mapID+`","kind":"robot","level":"service","sector":"peer","name":"X"}`); status != http.StatusUnprocessableEntity {
+		t.Fatalf("add_actor with a bad kind: %d", status)
+	}
+	r, err := http.Get(base + "/v1/maps/" + mapID + "/gaps")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Body.Close()
+	r, err = http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(r.Body)
+	r.Body.Close()
+	out := string(body)
+	for _, want := range []string{
+		`samspill_commands_total{command="open_map",outcome="ok"} 1`,
+		`samspill_commands_total{command="add_actor",outcome="invalid"} 1`,
+		`samspill_http_requests_total{method="POST",route="/v1/commands/{name}",status_class="2xx"} 1`,
+		`samspill_http_requests_total{method="POST",route="/v1/commands/{name}",status_class="4xx"} 1`,
+		`route="/v1/maps/{mapId}/gaps"`,
+		`samspill_projection_position{projection="samspill-graph"}`,
+		"go_goroutines",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if strings.Contains(out, mapID) {
+		t.Errorf("/metrics shows the map id %s", mapID)
+	}
+}
