@@ -1,6 +1,7 @@
 package telemetry
 
 import (
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -210,16 +211,9 @@ func (c *lagCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
 
 func (c *lagCollector) Collect(ch chan<- prometheus.Metric) {
 	c.mu.Lock()
-	names := make([]string, 0, len(c.watch))
-	for name := range c.watch {
-		names = append(names, name)
-	}
-	fs := make(map[string]func() (uint64, bool), len(c.watch))
-	for name, f := range c.watch {
-		fs[name] = f
-	}
+	names := slices.Sorted(maps.Keys(c.watch))
+	fs := maps.Clone(c.watch)
 	c.mu.Unlock()
-	slices.Sort(names)
 	for _, name := range names {
 		if n, ok := fs[name](); ok {
 			ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(n), name)
