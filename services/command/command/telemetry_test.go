@@ -227,7 +227,6 @@ func TestCommandMetrics(t *testing.T) {
 		{"samspill_commands_total", map[string]string{"command": "add_actor", "outcome": "invalid"}, 1},
 		{"samspill_commands_total", map[string]string{"command": "add_actor", "outcome": "malformed"}, 1},
 		{"samspill_commands_total", map[string]string{"command": "close_map", "outcome": "not-found"}, 1},
-		{"samspill_commands_total", map[string]string{"command": "unknown", "outcome": "not-found"}, 1},
 		{"samspill_command_duration_seconds", map[string]string{"command": "add_actor"}, 4},
 		{"samspill_events_appended_total", map[string]string{"type": string(event.TypeMapOpened)}, 1},
 		{"samspill_events_appended_total", map[string]string{"type": string(event.TypeActorAdded)}, 2},
