@@ -12,7 +12,7 @@ GOFMT ?= $(shell $(GO) env GOROOT)/bin/gofmt
 
 # The modules that ship. CI vets and tests each on its own (GOWORK=off), so
 # every go.mod must be complete without go.work.
-MODULES := pkg schemas services/command services/gap services/graph services/picture services/samspill
+MODULES := pkg schemas services/command services/gap services/graph services/picture services/samspill services/web
 # Modules that only check the repository (not in go.work).
 TOOL_MODULES := tools/natsconf
 ALL_MODULES := $(MODULES) $(TOOL_MODULES)
@@ -51,7 +51,7 @@ run: build ## Build, then run `samspill up` with the demo region; it prints wher
 	bin/samspill up --data $(DATA) --demo-seed $(DEMO_SEED)
 
 .PHONY: test
-test: ## Vet and test every module on its own (GOWORK=off), as CI does
+test: chromium ## Vet and test every module on its own (GOWORK=off), as CI does
 	@$(call each_module,GOWORK=off $(GO) vet ./... && GOWORK=off $(GO) test -count=1 ./...)
 
 .PHONY: test-short
@@ -100,6 +100,26 @@ graphviz: ## Install Debian's graphviz (dot) for `make bench`, if missing and ap
 	echo "==> $$sudo apt-get install -y graphviz"; \
 	$$sudo apt-get install -y graphviz || { $$sudo apt-get update && $$sudo apt-get install -y graphviz; } || \
 		echo "graphviz: apt-get failed: BenchmarkSVG skips its comparison with dot" >&2
+
+# Debian's chromium, the headless browser of services/samspill's browser
+# tests (chromedp drives it; $CHROMIUM names another binary). Installed
+# only where it is missing, apt-get exists and we are root or may sudo;
+# without it the browser tests fail and say to run `make chromium`.
+.PHONY: chromium
+chromium: ## Install Debian's chromium (and DejaVu fonts) for the browser tests, if missing and apt-get can
+	@if [ -n "$${CHROMIUM:-}" ] && [ -x "$$CHROMIUM" ]; then exit 0; fi; \
+	if command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi dejavu; then exit 0; fi; \
+	if ! command -v apt-get >/dev/null 2>&1; then \
+		echo "chromium: no chromium and no apt-get: install Chromium and set CHROMIUM for the browser tests" >&2; exit 0; fi; \
+	sudo=; \
+	if [ "$$(id -u)" != 0 ]; then \
+		if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo=sudo; \
+		else echo "chromium: not root and no sudo: install chromium yourself for the browser tests" >&2; exit 0; fi; \
+	fi; \
+	echo "==> $$sudo apt-get install -y --no-install-recommends chromium fonts-dejavu-core fontconfig"; \
+	$$sudo apt-get install -y --no-install-recommends chromium fonts-dejavu-core fontconfig || \
+		{ $$sudo apt-get update && $$sudo apt-get install -y --no-install-recommends chromium fonts-dejavu-core fontconfig; } || \
+		echo "chromium: apt-get failed: the browser tests will fail until Chromium is installed" >&2
 
 .PHONY: lint
 lint: ## gofmt -l must print nothing; every go.mod tidy (go mod tidy -diff); go vet every module

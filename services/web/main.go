@@ -1,0 +1,116 @@
+// Command web runs Samspill's web application on its own against a NATS
+// server where the command, graph, gap and render services answer:
+//
+//	web --nats nats://127.0.0.1:4222 --http 127.0.0.1:8086
+//
+// The session key comes from the file named by --session-key-file (32 or
+// more random bytes, hex) or is random (sessions end with the process).
+// It stops cleanly on SIGINT or SIGTERM. See README.md.
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/samspill/samspill/pkg/telemetry"
+	"github.com/samspill/samspill/services/web/web"
+)
+
+func main() {
+	fs := flag.NewFlagSet("web", flag.ContinueOnError)
+	natsURL := fs.String("nats", nats.DefaultURL, "NATS server URL")
+	addr := fs.String("http", "127.0.0.1:8086", "HTTP listen address")
+	logJSON := fs.Bool("log-json", false, "log JSON lines instead of text")
+	keyFile := fs.String("session-key-file", "", "file with the session signing key in hex (empty: a random key)")
+	apiBase := fs.String("api", "", "base URL of the HTTP API for export links (empty: the same origin)")
+	if err := fs.Parse(os.Args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
+		os.Exit(2)
+	}
+	var h slog.Handler = slog.NewTextHandler(os.Stderr, nil)
+	if *logJSON {
+		h = slog.NewJSONHandler(os.Stderr, nil)
+	}
+	logger := slog.New(telemetry.LogHandler(h))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, logger, *natsURL, *addr, *keyFile, *apiBase); err != nil {
+		logger.Error("web", "err", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, logger *slog.Logger, natsURL, addr, keyFile, apiBase string) error {
+	var key []byte
+	if keyFile != "" {
+		b, err := os.ReadFile(keyFile)
+		if err != nil {
+			return fmt.Errorf("session key: %w", err)
+		}
+		if key, err = hex.DecodeString(strings.TrimSpace(string(b))); err != nil || len(key) < 32 {
+			return fmt.Errorf("session key %s: want at least 32 bytes in hex", keyFile)
+		}
+	}
+	nc, err := nats.Connect(natsURL, nats.Name("samspill-web"), nats.MaxReconnects(-1))
+	if err != nil {
+		return fmt.Errorf("connect %s: %w", natsURL, err)
+	}
+	defer nc.Close()
+	// The application's context ends before the HTTP server shuts down,
+	// so that its live streams close and the shutdown does not wait on them.
+	appCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	srv, err := web.New(appCtx, nc, web.Options{Logger: logger, SessionKey: key, APIBase: apiBase})
+	if err != nil {
+		return err
+	}
+	// Prometheus metrics at GET /metrics; traces where the OTEL_*
+	// environment says, flushed when the server has stopped.
+	tracing, err := telemetry.NewTracing(ctx, telemetry.TracingConfig{Service: "samspill-web"})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		flush, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := tracing.Shutdown(flush); err != nil {
+			logger.Warn("tracing shutdown", "err", err)
+		}
+	}()
+	metrics := telemetry.NewMetrics()
+	routes := srv.Routes()
+	routes.Handle("GET /metrics", metrics.Handler())
+	hs := &http.Server{Addr: addr, Handler: telemetry.HTTP(routes, metrics, tracing.Provider), ReadHeaderTimeout: 5 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.ListenAndServe() }()
+	logger.Info("web up", "http", addr, "nats", natsURL)
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("http %s: %w", addr, err)
+		}
+	}
+	logger.Info("shutting down")
+	cancel()
+	shutdown, done := context.WithTimeout(context.Background(), 10*time.Second)
+	defer done()
+	if err := hs.Shutdown(shutdown); err != nil {
+		logger.Warn("http shutdown", "err", err)
+	}
+	return nc.Drain()
+}
