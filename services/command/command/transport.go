@@ -140,13 +140,12 @@ func (s *Service) Handler() *query.Routes {
 	mux := query.NewRoutes()
 	mux.HandleFunc("POST /v1/commands/{name}", func(w http.ResponseWriter, r *http.Request) {
 		name := Name(r.PathValue("name"))
-		if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-			WriteProblem(w, r, fail(CodeMalformed, "", "content type %q; send application/json", ct))
+		if _, ok := New(name); !ok {
+			WriteProblem(w, r, notFound("name", "unknown command %q (GET /v1/commands lists them)", name))
 			return
 		}
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxCommandSize))
-		if err != nil {
-			WriteProblem(w, r, fail(CodeMalformed, "", "command is larger than %d bytes", MaxCommandSize))
+		body, ok := readBody(w, r, MaxCommandSize, "command")
+		if !ok {
 			return
 		}
 		c, err := Decode(name, body)
@@ -173,9 +172,8 @@ func (s *Service) Handler() *query.Routes {
 		_ = json.NewEncoder(w).Encode(res)
 	})
 	mux.HandleFunc("POST /v1/imports", func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, mapdoc.MaxSize))
-		if err != nil {
-			WriteProblem(w, r, fail(CodeMalformed, "", "document is larger than %d bytes", mapdoc.MaxSize))
+		body, ok := readBody(w, r, mapdoc.MaxSize, "document")
+		if !ok {
 			return
 		}
 		res, err := s.ImportDocument(r.Context(), principalOf(r.Header.Get(HeaderPrincipal)), body, r.Header.Get("Idempotency-Key"))
@@ -192,4 +190,27 @@ func (s *Service) Handler() *query.Routes {
 		_ = json.NewEncoder(w).Encode(map[string]any{"commands": Names()})
 	})
 	return mux
+}
+
+// readBody reads a JSON request body of at most limit bytes, or answers
+// 415 (a Content-Type other than JSON) or 413 (too large) and returns
+// false.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64, what string) ([]byte, bool) {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		problem.Write(w, r, problem.New(http.StatusUnsupportedMediaType, "unsupported-media-type", "Content-Type",
+			fmt.Sprintf("content type %q; send application/json", ct)))
+		return nil, false
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			problem.Write(w, r, problem.New(http.StatusRequestEntityTooLarge, "too-large", "",
+				fmt.Sprintf("the %s is larger than %d bytes", what, limit)))
+		} else {
+			WriteProblem(w, r, fail(CodeMalformed, "", "the %s could not be read", what))
+		}
+		return nil, false
+	}
+	return body, true
 }

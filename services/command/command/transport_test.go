@@ -112,7 +112,7 @@ func TestHTTPCommandsAndProblems(t *testing.T) {
 	}
 	big := bytes.Repeat([]byte("a"), command.MaxCommandSize+1)
 	resp, _ = post("add_actor", string(big), nil)
-	if resp.StatusCode != 400 {
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
 		t.Fatalf("oversize body: %d", resp.StatusCode)
 	}
 }
