@@ -26,6 +26,9 @@ type apiServices struct {
 	healthy func() bool
 	// natsURL is the embedded NATS server's client URL, for the index.
 	natsURL string
+	// metrics, when set, serves the process's Prometheus registry at
+	// GET /metrics.
+	metrics http.Handler
 }
 
 // apiRoutes composes the HTTP API of samspill up: every service's routes,
@@ -44,6 +47,9 @@ func apiRoutes(s apiServices) *query.Routes {
 		}
 		fmt.Fprintln(w, "ok")
 	})
+	if s.metrics != nil {
+		mux.Handle("GET /metrics", s.metrics)
+	}
 	mux.HandleFunc("GET /openapi.yaml", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/yaml")
 		_, _ = w.Write(schemas.OpenAPI())
