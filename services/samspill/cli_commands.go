@@ -404,9 +404,9 @@ func mapCommandSpecs() []cmdSpec {
 				str("citizen-id", "citizenId", "the citizen actor's id, a UUID (default: the server makes one)"),
 			}},
 		{use: "close MAP", short: "close a map", name: command.CmdCloseMap, args: []string{"mapId"},
-			params: []param{req(str("reason", "reason", "why the map is closed"))}},
+			params: []param{req(pick("reason", "reason", []string{"follow-up-ended", "moved", "deceased", "duplicate", "other"}, "why the map is closed"))}},
 		{use: "erase MAP", short: "erase a map's personal data by shredding its key (cannot be undone)", name: command.CmdEraseMap, args: []string{"mapId"},
-			params: []param{req(str("basis", "basis", "the legal basis of the erasure"))}},
+			params: []param{req(pick("basis", "basis", []string{"citizen-request", "retention-expired", "entered-in-error"}, "the legal basis of the erasure (citizen-request: GDPR art. 17)"))}},
 	}
 }
 

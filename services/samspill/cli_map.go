@@ -307,14 +307,33 @@ func cmdMapGaps(o *serverOptions, stdout io.Writer) *cobra.Command {
 				_, err := fmt.Fprintln(stdout, "No open coordination gaps.")
 				return err
 			}
+			names := actorNames(cmd.Context(), c, args[0])
 			for i, g := range ans.Gaps {
-				fmt.Fprintf(stdout, "%d. %s [%s] since %s: %s\n   %s\n   → %s\n", i+1, g.Rule, g.Severity, g.OpenedOn, strings.Join(g.Actors, ", "), g.Explanation, g.Next)
+				actors := make([]string, len(g.Actors))
+				for j, a := range g.Actors {
+					actors[j] = nameOr(names, a)
+				}
+				fmt.Fprintf(stdout, "%d. %s [%s] since %s: %s\n   %s\n   → %s\n", i+1, g.Rule, g.Severity, g.OpenedOn, strings.Join(actors, ", "), g.Explanation, g.Next)
 			}
 			return nil
 		}),
 	}
 	choiceFlag(cmd, cmd.Flags(), &lang, "lang", "en", []string{"en", "nb"}, "language of explanations and next steps")
 	return cmd
+}
+
+// actorNames are the names of a map's actors by id, for people to read
+// gaps by; none when the map cannot be read (the ids are shown then).
+func actorNames(ctx context.Context, c *client, mapID string) map[string]string {
+	var ans mapAnswer
+	names := map[string]string{}
+	if err := c.getJSON(ctx, "/v1/maps/"+url.PathEscape(mapID), nil, &ans); err != nil || ans.Document == nil {
+		return names
+	}
+	for _, a := range ans.Document.Actors {
+		names[a.ID] = a.Name
+	}
+	return names
 }
 
 func cmdMapHistory(o *serverOptions, stdout io.Writer) *cobra.Command {

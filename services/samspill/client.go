@@ -45,7 +45,7 @@ func addConnFlags(cmd *cobra.Command, fs *pflag.FlagSet, o *serverOptions) {
 	if server == "" {
 		server = defaultServer
 	}
-	fs.StringVar(&o.server, "server", server, "base `URL` of a running Samspill (default from $SAMSPILL_SERVER, else "+defaultServer+")")
+	fs.StringVar(&o.server, "server", server, "base `URL` of a running Samspill ($SAMSPILL_SERVER, else "+defaultServer+")")
 	fs.StringVar(&o.principal, "as", os.Getenv("SAMSPILL_PRINCIPAL"), "pseudonymous `PRINCIPAL` the server records as the author, sent as Samspill-Principal (default $SAMSPILL_PRINCIPAL)")
 	_ = cmd.RegisterFlagCompletionFunc("server", cobra.NoFileCompletions)
 	_ = cmd.RegisterFlagCompletionFunc("as", cobra.NoFileCompletions)

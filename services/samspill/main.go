@@ -71,7 +71,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var pe *problemError
 	switch {
 	case errors.As(err, &pe):
-		fmt.Fprintf(stderr, "samspill: %s\n", pe.message())
+		// The server's refusal: no help text, it is about the data.
+		fmt.Fprintf(stderr, "samspill: %v\n", err)
 	case code == exitUsage:
 		fmt.Fprintf(stderr, "samspill: %v\nRun '%s --help' for usage.\n", err, cmd.CommandPath())
 	default:

@@ -77,7 +77,7 @@ func cmdMetrics(stdout io.Writer) *cobra.Command {
 		}),
 	}
 	choiceFlag(cmd, cmd.Flags(), &format, "format", "json", []string{"json", "csv"}, "what to print")
-	cmd.Flags().BoolVar(&directed, "directed", false, "treat relations as directed from `from` to `to`")
+	cmd.Flags().BoolVar(&directed, "directed", false, "treat relations as directed, from their from to their to actor")
 	return cmd
 }
 

@@ -74,7 +74,7 @@ type transport struct {
 // addTransportFlags defines --server, --as and --nats.
 func addTransportFlags(cmd *cobra.Command, t *transport) {
 	addConnFlags(cmd, cmd.Flags(), &t.conn)
-	cmd.Flags().StringVar(&t.natsURL, "nats", "", "talk NATS to a running Samspill at this URL (nats://127.0.0.1:4222 for `samspill up`) instead of HTTP")
+	cmd.Flags().StringVar(&t.natsURL, "nats", "", "talk NATS to a running Samspill at this `URL` (nats://127.0.0.1:4222 for samspill up) instead of HTTP")
 	_ = cmd.RegisterFlagCompletionFunc("nats", cobra.NoFileCompletions)
 }
 
