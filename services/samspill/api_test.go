@@ -582,3 +582,57 @@ func TestAPI(t *testing.T) {
 		}
 	}
 }
+
+// TestAPIOnTheDemoRegion holds the answers about the demo region (many
+// maps, suppressed and unsuppressed cells, every kind of gap) against the
+// document.
+func TestAPIOnTheDemoRegion(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads the whole demo region")
+	}
+	cfg := upConfig{data: t.TempDir(), httpAddr: "127.0.0.1:0", natsPort: 0, sync: "interval", demoSeed: 1}
+	base, stop := startUp(t, cfg)
+	defer func() {
+		if err := stop(); err != nil {
+			t.Errorf("stop: %v", err)
+		}
+	}()
+	c := newAPIClient(t, base)
+	var maps []struct {
+		MapID, Municipality, Focus string
+	}
+	c.get("/v1/maps").JSON(t, &maps)
+	if len(maps) < 20 {
+		t.Fatalf("demo: %d maps", len(maps))
+	}
+	areas := map[string]bool{}
+	for i, m := range maps {
+		if m.Municipality != "" {
+			areas[m.Municipality] = true
+		}
+		if i%5 != 0 {
+			continue
+		}
+		p := "/v1/maps/" + m.MapID
+		c.get(p)
+		c.get(p + "/history")
+		c.get(p + "/changes?from=2020-01-01")
+		c.get(p + "/export.csv?table=actors")
+		if m.Focus == "citizen" {
+			c.get(p + "/careteam.json")
+			c.eventually(p+"/gaps", http.StatusOK, nil)
+		}
+	}
+	for a := range areas {
+		p := "/v1/areas/" + a
+		c.get(p + "/system")
+		c.get(p + "/matrix")
+		c.get(p + "/bundle")
+		c.get("/v1/directory?municipality=" + a + "&limit=100")
+		c.eventually(p+"/gaps", http.StatusOK, nil)
+		c.eventually(p+"/prevalence?step=quarter", http.StatusOK, nil)
+	}
+	if len(areas) == 0 || len(c.seen) < 12 {
+		t.Errorf("only %d areas and %d operations checked", len(areas), len(c.seen))
+	}
+}
