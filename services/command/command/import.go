@@ -243,8 +243,36 @@ func importPlan(doc *mapdoc.Document, commandID string) ([]importStep, []string,
 		coordinator = c.Actor
 	}
 	var ends []importStep
+	// Earlier coordinators: a coordinates relation of the citizen's that
+	// has ended was an assignment and its end, in date order and each
+	// whole before the next (and before the current coordinator), since
+	// only one coordinator is assigned at a time.
+	past := map[string]bool{}
+	var earlier []mapdoc.Relation
+	for _, r := range doc.Relations {
+		if r.Type == stakeholder.RelCoordinates && (r.From == citizen || r.To == citizen) && !r.ValidTo.IsZero() && !doc.AsOf.Before(r.ValidTo) {
+			past[r.ID] = true
+			earlier = append(earlier, r)
+		}
+	}
+	slices.SortStableFunc(earlier, func(a, b mapdoc.Relation) int { return a.ValidFrom.Compare(b.ValidFrom) })
+	for _, r := range earlier {
+		id := machine("relation", r.ID)
+		who := r.From
+		if who == citizen {
+			who = r.To
+		}
+		add(&AssignCoordinator{Meta: at(r.ValidFrom), MapID: doc.ID, ActorID: actor(who), RelationID: id, Ref: r.ID}, r.ID)
+		for _, c := range r.Contacts {
+			add(&RecordContact{Meta: at(c), MapID: doc.ID, RelationID: id}, r.ID)
+		}
+		add(&EndCoordinator{Meta: at(r.ValidTo), MapID: doc.ID}, r.ID)
+	}
 	coordinated := false
 	for _, r := range doc.Relations {
+		if past[r.ID] {
+			continue
+		}
 		id := machine("relation", r.ID)
 		switch {
 		case r.Type == stakeholder.RelMemberOf && r.To == planActor && planActor != "":

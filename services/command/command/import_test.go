@@ -4,15 +4,19 @@ import (
 	"context"
 	"errors"
 	"os"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/samspill/samspill/pkg/date"
 	"github.com/samspill/samspill/pkg/event"
 	"github.com/samspill/samspill/pkg/export"
 	"github.com/samspill/samspill/pkg/mapdoc"
 	"github.com/samspill/samspill/pkg/projection"
+	"github.com/samspill/samspill/pkg/stakeholder"
 	"github.com/samspill/samspill/services/command/command"
 )
 
@@ -117,5 +121,48 @@ func TestImportIsAllOrNothing(t *testing.T) {
 	}
 	if _, err := f.svc.Import(context.Background(), "importer", doc, ""); !errors.Is(err, command.ErrConflict) {
 		t.Fatalf("second import of the same map: %v", err)
+	}
+}
+
+// TestEarlierCoordinatorsRoundTrip: a map whose coordinator was assigned,
+// ended and replaced exports an ended coordinates relation; importing that
+// export gives the same map (it used to be refused: "the coordinator is
+// recorded with assign_coordinator").
+func TestEarlierCoordinatorsRoundTrip(t *testing.T) {
+	f := newFixture(t)
+	mapID, _, gp, dps := f.citizenMap()
+	f.exec(&command.AssignCoordinator{MapID: mapID, ActorID: dps, Meta: command.Meta{ValidTime: d("2026-03-05")}})
+	f.exec(&command.EndCoordinator{MapID: mapID, Meta: command.Meta{ValidTime: d("2026-05-01")}})
+	f.exec(&command.AssignCoordinator{MapID: mapID, ActorID: gp, Meta: command.Meta{ValidTime: d("2026-06-01")}})
+	f.exec(&command.EndCoordinator{MapID: mapID, Meta: command.Meta{ValidTime: d("2026-08-01")}})
+	f.exec(&command.AssignCoordinator{MapID: mapID, ActorID: dps, Meta: command.Meta{ValidTime: d("2026-09-01")}})
+	// The fixture's actors are added today, so the map is looked at today.
+	asOf := &mapdoc.Document{AsOf: date.Of(time.Now())}
+	first := f.exportFrom(mapID, asOf)
+	doc := parseDoc(t, first)
+	ended := 0
+	for _, r := range doc.Relations {
+		if r.Type == stakeholder.RelCoordinates && !r.ValidTo.IsZero() {
+			ended++
+		}
+	}
+	if ended != 2 || doc.Coordinator == nil || doc.Coordinator.Assigned != d("2026-09-01") {
+		t.Fatalf("the export has %d ended coordinates relations and coordinator %+v, want 2 and one assigned 2026-09-01", ended, doc.Coordinator)
+	}
+	f2 := newFixture(t)
+	f2.exec(&command.RegisterEntry{EntryID: "legekontor-sentrum", Kind: stakeholder.EntryService, Name: "Legekontoret Sentrum", Sector: stakeholder.SectorPrimaryHealth, Municipality: "3203"})
+	if _, err := f2.svc.Import(context.Background(), "importer", doc, ""); err != nil {
+		t.Fatalf("import of the export: %v\n%s", err, first)
+	}
+	// The same map; only the order of relations (the order they were
+	// written in) may differ.
+	second := f2.exportFrom(mapID, asOf)
+	byID := func(b []byte) string {
+		doc := parseDoc(t, b)
+		slices.SortFunc(doc.Relations, func(a, b mapdoc.Relation) int { return strings.Compare(a.ID, b.ID) })
+		return string(mapdoc.Canonical(doc))
+	}
+	if byID(second) != byID(first) {
+		t.Fatalf("export → import → export differs:\n%s\n---\n%s", first, second)
 	}
 }
