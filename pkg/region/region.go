@@ -89,7 +89,8 @@ func orderedPair(a, b string) pair {
 // structure stays for statistics; closed maps do not.
 func Build(st *projection.Store, q Query) Graph {
 	k := max(q.K, DefaultK)
-	g := Graph{Municipality: q.Municipality, At: q.At, K: k}
+	// Empty lists, not nil: an area without ties answers [] (JSON), not null.
+	g := Graph{Municipality: q.Municipality, At: q.At, K: k, Organisations: []Organisation{}, Edges: []Edge{}}
 	caseload := map[string]int{}
 	shared := map[pair]int{}
 	collab := map[pair]int{}

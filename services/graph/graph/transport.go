@@ -8,7 +8,6 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/micro"
 	"github.com/samspill/samspill/pkg/query"
-	"github.com/samspill/samspill/pkg/region"
 )
 
 // Micro service identity; queries live at samspill.query.<name>.
@@ -123,9 +122,6 @@ func (s *Service) Handler() *query.Routes {
 			return
 		}
 		ans, err := s.System(r.Context(), q)
-		if err == nil && ans.Edges == nil {
-			ans.Edges = []region.Edge{} // an area without ties has an empty list, not null
-		}
 		answer(w, r, ans, err)
 	})
 	s.handleExports(mux)
