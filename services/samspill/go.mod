@@ -3,6 +3,7 @@ module github.com/samspill/samspill/services/samspill
 go 1.26.0
 
 require (
+	github.com/chromedp/chromedp v0.23.0
 	github.com/google/uuid v1.6.0
 	github.com/nats-io/nats.go v1.55.0
 	github.com/pb33f/libopenapi v0.41.8
@@ -12,8 +13,9 @@ require (
 	github.com/samspill/samspill/schemas v0.0.0-00010101000000-000000000000
 	github.com/samspill/samspill/services/command v0.0.0
 	github.com/samspill/samspill/services/gap v0.0.0
-	github.com/samspill/samspill/services/graph v0.0.0-00010101000000-000000000000
+	github.com/samspill/samspill/services/graph v0.0.0
 	github.com/samspill/samspill/services/picture v0.0.0
+	github.com/samspill/samspill/services/web v0.0.0
 	github.com/spf13/cobra v1.10.2
 	github.com/spf13/pflag v1.0.9
 	golang.org/x/sync v0.24.0
@@ -28,10 +30,12 @@ require (
 	github.com/buger/jsonparser v1.6.1 // indirect
 	github.com/cenkalti/backoff/v5 v5.0.3 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
+	github.com/chromedp/cdproto v0.159.0 // indirect
 	github.com/disintegration/imaging v1.6.2 // indirect
 	github.com/dominikbraun/graph v0.23.0 // indirect
 	github.com/flopp/go-findfont v0.1.0 // indirect
 	github.com/fogleman/gg v1.3.0 // indirect
+	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
 	github.com/go-logr/logr v1.4.4 // indirect
 	github.com/go-logr/stdr v1.2.2 // indirect
 	github.com/go-openapi/jsonpointer v1.0.2 // indirect
@@ -90,4 +94,5 @@ replace (
 	github.com/samspill/samspill/services/gap => ../gap
 	github.com/samspill/samspill/services/graph => ../graph
 	github.com/samspill/samspill/services/picture => ../picture
+	github.com/samspill/samspill/services/web => ../web
 )

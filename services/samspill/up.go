@@ -28,6 +28,7 @@ import (
 	"github.com/samspill/samspill/services/graph/graph"
 	"github.com/samspill/samspill/services/picture/picture"
 	"github.com/samspill/samspill/services/samspill/demo"
+	"github.com/samspill/samspill/services/web/web"
 )
 
 type upConfig struct {
@@ -188,12 +189,25 @@ func up(ctx context.Context, cfg upConfig, stdout io.Writer, logger *slog.Logger
 	}
 	mux := apiRoutes(apiServices{commands: cmds.Service, graph: graphs.Service, gaps: gapSvc.Service, pictures: pictures.Service,
 		healthy: nc.IsConnected, natsURL: srv.ClientURL()})
+	// The web application, under /app/, reaches the services over NATS
+	// like any other client.
+	wnc, err := srv.Connect("samspill-web")
+	if err != nil {
+		return err
+	}
+	defer wnc.Close()
+	webServer, err := web.New(ctx, wnc, web.Options{Logger: logger.With("service", "web")})
+	if err != nil {
+		return err
+	}
+	mux.Mount(webServer.Routes())
 	mux.Handle("GET /metrics", metrics.Handler())
-	hs := &http.Server{Handler: telemetry.HTTP(mux, metrics, tracing.Provider), ReadHeaderTimeout: 5 * time.Second}
+	hs := &http.Server{Handler: telemetry.HTTP(web.BrowserHome(mux), metrics, tracing.Provider), ReadHeaderTimeout: 5 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 
 	fmt.Fprintf(stdout, `Samspill is up.
+  Web app:   http://%s/app/  (sign in as a coordinator or an analyst)
   HTTP API:  http://%s/  (commands: POST http://%s/v1/commands/<name>, list: GET /v1/commands)
   Maps:      http://%s/v1/maps  (a map: /v1/maps/<id>?at=YYYY-MM-DD; an area: /v1/areas/3203/system)
   Gaps:      http://%s/v1/maps/<id>/gaps  (an area: /v1/areas/3203/gaps; ?lang=nb in Norwegian)
@@ -205,7 +219,7 @@ func up(ctx context.Context, cfg upConfig, stdout io.Writer, logger *slog.Logger
              (one map: 'samspill.gap.*.<mapId>.>', one municipality: 'samspill.gap.3203.>', openings only: 'samspill.gap.*.*.*.*.opened')
   Data:      %s
 Stop with Ctrl-C.
-`, ln.Addr(), ln.Addr(), ln.Addr(), ln.Addr(), ln.Addr(), srv.ClientURL(), srv.ClientURL(), cfg.data)
+`, ln.Addr(), ln.Addr(), ln.Addr(), ln.Addr(), ln.Addr(), ln.Addr(), srv.ClientURL(), srv.ClientURL(), cfg.data)
 
 	select {
 	case <-ctx.Done():

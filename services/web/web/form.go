@@ -103,6 +103,6 @@ func templateFuncs() template.FuncMap {
 			return m
 		},
 		"percent": func(x float64) string { return fmt.Sprintf("%.0f %%", x*100) },
-		"add":  func(a, b int) int { return a + b },
+		"add":     func(a, b int) int { return a + b },
 	}
 }

@@ -29,8 +29,8 @@ func (e *fieldError) Error() string { return e.field + ": " + e.key }
 
 func mapForms() []mapFormSpec {
 	return []mapFormSpec{
-		{path: "directory-actors", id: "add-directory", fields: []string{"q", "directory", "relation"}, run: runDirectoryActor},
-		{path: "actors", id: "add-private", fields: []string{"kind", "level", "sector", "name", "relation"}, run: runPrivateActor},
+		{path: "directory-actors", id: "add-directory", fields: []string{"q", "directory", "relation", "validTime"}, run: runDirectoryActor},
+		{path: "actors", id: "add-private", fields: []string{"kind", "level", "sector", "name", "relation", "validTime"}, run: runPrivateActor},
 		{path: "relations", id: "add-relation", fields: []string{"from", "to", "type", "quality", "formalised", "inpatient", "validTime"}, run: runRelation},
 		{path: "contacts", id: "record-contact", fields: []string{"relationId", "mode", "validTime"}, run: runContact},
 		{path: "assessments", id: "assess", fields: []string{"actorId", "importance", "influence", "problemRecognition",
@@ -125,6 +125,9 @@ func (s *Server) citizenOf(ctx context.Context, mapID string) (string, error) {
 // addActor adds an actor and, when the form asks, its relation to the
 // person.
 func (s *Server) addActor(ctx context.Context, q *req, mapID string, f *form, body map[string]any) (string, error) {
+	if err := validTime(f, body); err != nil {
+		return "", err
+	}
 	res, err := s.client.command(ctx, q.sess.Principal, "add_actor", body)
 	if err != nil {
 		return "", err
@@ -141,7 +144,11 @@ func (s *Server) addActor(ctx context.Context, q *req, mapID string, f *form, bo
 	if rel == "family" || rel == "peer-support" {
 		from, to = citizen, res.IDs["actorId"]
 	}
-	if _, err := s.client.command(ctx, q.sess.Principal, "add_relation", map[string]any{"mapId": mapID, "from": from, "to": to, "type": rel}); err != nil {
+	relation := map[string]any{"mapId": mapID, "from": from, "to": to, "type": rel}
+	if v, ok := body["validTime"]; ok {
+		relation["validTime"] = v
+	}
+	if _, err := s.client.command(ctx, q.sess.Principal, "add_relation", relation); err != nil {
 		if se, ok := err.(*serviceError); ok && se.Field != "" {
 			se.Field = "relation"
 		}
@@ -237,12 +244,23 @@ func runAssess(ctx context.Context, s *Server, q *req, mapID string, f *form) (s
 			body[k] = v
 		}
 	}
+	judged := 0
 	for _, k := range []string{"problemRecognition", "constraintRecognition", "involvement"} {
 		switch f.Value(k) {
 		case "yes":
 			body[k] = true
+			judged++
 		case "no":
 			body[k] = false
+			judged++
+		}
+	}
+	if judged != 0 && judged != 3 {
+		// Grunig & Hunt's public follows from all three together.
+		for _, k := range []string{"problemRecognition", "constraintRecognition", "involvement"} {
+			if f.Value(k) == "" {
+				return "", &fieldError{k, "assess.judgements.all"}
+			}
 		}
 	}
 	if len(body) == 2 {

@@ -81,6 +81,8 @@ func newCatalogue() *catalogue {
 	add("home.new.label.hint", "First name and initial, e.g. \"Ola N.\". Never a national identity number.", "Fornavn og initial, f.eks. «Ola N.». Aldri fødselsnummer.")
 	add("home.new.name", "The person's display name", "Personens visningsnavn")
 	add("home.new.name.hint", "Shown in the middle of the map; may be left empty.", "Vises midt i kartet; kan stå tomt.")
+	add("home.new.date", "Mapped from", "Kartlagt fra")
+	add("home.new.date.hint", "The date the map starts; earlier facts cannot be entered.", "Datoen kartet starter; tidligere forhold kan ikke registreres.")
 	add("home.new.submit", "Open map", "Åpne kart")
 
 	// Map page.
@@ -152,6 +154,7 @@ func newCatalogue() *catalogue {
 	add("directory.notfound", "That entry is no longer in the directory; search again.", "Oppføringen finnes ikke lenger i katalogen; søk på nytt.")
 	add("directory.count", "%d entries; use the arrow keys to choose.", "%d oppføringer; bruk piltastene for å velge.")
 	add("form.actor.relation", "Relation to the person", "Relasjon til personen")
+	add("form.actor.since", "In the person's life since", "I personens liv siden")
 	add("form.actor.relation.none", "None yet", "Ingen ennå")
 	add("form.actor.relation.serves", "Serves the person", "Yter tjenester til personen")
 	add("form.actor.relation.coordinates", "Coordinates for the person", "Koordinerer for personen")
@@ -179,6 +182,7 @@ func newCatalogue() *catalogue {
 	add("assess.linkage", "Linkage", "Kobling")
 	add("assess.judgements", "Grunig & Hunt's judgements", "Grunig og Hunts vurderinger")
 	add("assess.judgements.hint", "Together they give the actor's public: non-public, latent, aware or active.", "Sammen gir de aktørens offentlighet: ikke-offentlighet, latent, bevisst eller aktiv.")
+	add("assess.judgements.all", "Judge all three, or none: the public follows from the three together.", "Vurder alle tre, eller ingen: offentligheten følger av de tre sammen.")
 	add("assess.problemRecognition", "Recognises the problem", "Erkjenner problemet")
 	add("assess.constraintRecognition", "Sees constraints on acting", "Ser hindringer for å handle")
 	add("assess.involvement", "Is involved", "Er involvert")

@@ -102,6 +102,9 @@ func (s *Server) openMap(q *req) {
 	if body["label"] == "" {
 		f.errs["label"] = s.cat.text(q.lang, "field.required")
 	}
+	if err := validTime(f, body); err != nil {
+		f.errs["validTime"] = s.cat.text(q.lang, err.(*fieldError).key)
+	}
 	if !event.IsMunicipality(f.Value("municipality")) {
 		f.errs["municipality"] = s.cat.text(q.lang, "field.municipality.invalid")
 	}
@@ -112,7 +115,7 @@ func (s *Server) openMap(q *req) {
 			http.Redirect(q.w, q.r, "/app/maps/"+res.IDs["mapId"]+"?done=open_map", http.StatusSeeOther)
 			return
 		}
-		s.commandError(q, f, err, []string{"label", "citizenName", "municipality"})
+		s.commandError(q, f, err, []string{"label", "citizenName", "municipality", "validTime"})
 	}
 	s.renderHome(q, f, http.StatusUnprocessableEntity)
 }
@@ -171,7 +174,7 @@ type mapView struct {
 }
 
 type actorRow struct {
-	ID, Name, Kind, Sector, Level, Directory        string
+	ID, Name, Kind, Sector, Level, Directory         string
 	Importance, Influence, Public, Attitude, Linkage string
 	Role, WhatMatters                                string
 	Coordinator, PlanMember                          bool
@@ -210,7 +213,15 @@ func (s *Server) renderMap(q *req, id string, f *form, status int, search *mapVi
 		mv.HistoryErr = s.queryFailure("history", err)
 	}
 	today := date.Of(s.now()).String()
-	mv.Dates = append(slices.DeleteFunc(slices.Clone(hist.Dates), func(d string) bool { return d >= today }), today)
+	// The timeline runs from the map's opening (facts dated before it
+	// cannot be shown: the map did not exist yet) to today.
+	opened := ""
+	for _, e := range hist.Events {
+		if strings.HasSuffix(e.Type, ".map_opened") && (opened == "" || e.ValidTime < opened) {
+			opened = e.ValidTime
+		}
+	}
+	mv.Dates = append(slices.DeleteFunc(slices.Clone(hist.Dates), func(d string) bool { return d >= today || d < opened }), today)
 	mv.Step = len(mv.Dates) - 1
 	if q.r.Method == http.MethodGet {
 		params := q.r.URL.Query()
@@ -493,18 +504,18 @@ func (s *Server) searchDirectory(ctx context.Context, text string, limit int) ([
 
 // areaView is an analyst's page of a municipality.
 type areaView struct {
-	Municipality        string
-	Picture             string
-	K                   int
-	Pairs               []matrixPair
-	MatrixErr           string
-	Periods             []string
-	Rules               []prevalenceRow
-	MapsPerPeriod       []int
-	PrevalenceErr       string
-	MatrixCSV, PrevCSV  string
-	Downloads           []link
-	From, To            string
+	Municipality       string
+	Picture            string
+	K                  int
+	Pairs              []matrixPair
+	MatrixErr          string
+	Periods            []string
+	Rules              []prevalenceRow
+	MapsPerPeriod      []int
+	PrevalenceErr      string
+	MatrixCSV, PrevCSV string
+	Downloads          []link
+	From, To           string
 }
 
 type prevalenceRow struct {

@@ -199,17 +199,17 @@ func secureHeaders(w http.ResponseWriter) {
 
 // view is what every page template gets.
 type view struct {
-	Lang     string
-	Title    string
-	Session  session.Session
-	CSRF     string
-	Path     string
-	Flash    string
-	Nav      string
-	Data     any
-	cat      *catalogue
-	forms    map[string]*form
-	now      time.Time
+	Lang    string
+	Title   string
+	Session session.Session
+	CSRF    string
+	Path    string
+	Flash   string
+	Nav     string
+	Data    any
+	cat     *catalogue
+	forms   map[string]*form
+	now     time.Time
 }
 
 // T returns the text of key in the page's language.

@@ -85,16 +85,16 @@ func TestCatalogueCoversEveryText(t *testing.T) {
 
 func TestAcceptLanguage(t *testing.T) {
 	for h, want := range map[string]string{
-		"":                             "en",
-		"nb-NO,nb;q=0.9,en;q=0.8":      "nb",
-		"nn":                           "nb",
-		"no":                           "nb",
-		"en-GB,en;q=0.9,nb;q=0.8":      "en",
-		"de-DE,de;q=0.9,nb;q=0.5":      "nb",
-		"sv-SE, en;q=0.3, nb;q=0.7":    "nb",
-		"fr":                           "en",
-		"nb;q=0, en;q=0.1":             "en",
-		"nb;q=garbage, en-US;q=0.2":    "en",
+		"":                          "en",
+		"nb-NO,nb;q=0.9,en;q=0.8":   "nb",
+		"nn":                        "nb",
+		"no":                        "nb",
+		"en-GB,en;q=0.9,nb;q=0.8":   "en",
+		"de-DE,de;q=0.9,nb;q=0.5":   "nb",
+		"sv-SE, en;q=0.3, nb;q=0.7": "nb",
+		"fr":                        "en",
+		"nb;q=0, en;q=0.1":          "en",
+		"nb;q=garbage, en-US;q=0.2": "en",
 	} {
 		if got := fromAcceptLanguage(h); got != want {
 			t.Errorf("Accept-Language %q: %s, want %s", h, got, want)

@@ -110,8 +110,6 @@
     var form = ev.target;
     if (!form.matches || !form.matches('form[data-enhance]')) return;
     ev.preventDefault();
-    // The Enter that chose an entry in a list must not also send the form.
-    if (Date.now() - (+form.getAttribute('data-chose-at') || 0) < 300) return;
     var data = new FormData(form);
     if (ev.submitter && ev.submitter.name) data.append(ev.submitter.name, ev.submitter.value);
     var buttons = $$('button', form);
@@ -150,7 +148,7 @@
     input.setAttribute('data-ready', '1');
     var form = input.form, list = document.getElementById(input.getAttribute('aria-controls'));
     var hidden = $('[data-directory-id]', form), chosen = $('[data-directory-chosen]', form);
-    var items = [], active = -1, timer = null, seq = 0;
+    var items = [], active = -1, timer = null, seq = 0, choosing = false;
     function close() {
       list.hidden = true; input.setAttribute('aria-expanded', 'false');
       input.removeAttribute('aria-activedescendant'); active = -1;
@@ -216,12 +214,16 @@
       else if (ev.key === 'Enter') {
         if (!list.hidden && active >= 0) {
           ev.preventDefault();
-          form.setAttribute('data-chose-at', String(Date.now()));
+          choosing = true;
           choose(active);
         }
         else if (!hidden.value) { ev.preventDefault(); search(); }
       } else if (ev.key === 'Escape') { close(); }
     });
+    // The Enter that chose an entry must not also send the form (some
+    // input paths deliver its keypress even when keydown was handled).
+    input.addEventListener('keypress', function (ev) { if (ev.key === 'Enter' && choosing) ev.preventDefault(); });
+    input.addEventListener('keyup', function (ev) { if (ev.key === 'Enter') choosing = false; });
     input.addEventListener('blur', function () { window.setTimeout(close, 150); });
   }
 
