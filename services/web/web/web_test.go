@@ -107,6 +107,7 @@ func TestAcceptLanguage(t *testing.T) {
 type system struct {
 	t    *testing.T
 	http *httptest.Server
+	web  *Server
 	now  *time.Time
 }
 
@@ -136,6 +137,7 @@ func start(t *testing.T, withServices bool) *system {
 	if err != nil {
 		t.Fatal(err)
 	}
+	s.web = srv
 	s.http = httptest.NewServer(BrowserHome(srv.Routes()))
 	t.Cleanup(s.http.Close)
 	return s
@@ -358,6 +360,28 @@ func TestMapFormsAgainstTheCommandService(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	// Without script, the directory search is a plain submit that lists
+	// the entries to choose from.
+	if _, err := s.web.client.command(context.Background(), "user:admin", "register_entry", map[string]any{
+		"entryId": "dps-drammen", "kind": "service", "name": "DPS Drammen", "sector": "specialist-mh", "municipality": "3301"}); err != nil {
+		t.Fatal(err)
+	}
+	deadline = time.Now().Add(10 * time.Second)
+	for {
+		resp, body = u.post(mapPath+"/directory-actors", url.Values{"csrf": {u.csrf}, "q": {"dps"}, "search": {"1"}})
+		if strings.Contains(body, `<input type="radio" name="directory" value="dps-drammen" checked> DPS Drammen`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("search without script: %d %.3000s", resp.StatusCode, body)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	resp, _ = u.post(mapPath+"/directory-actors", url.Values{"csrf": {u.csrf}, "q": {"dps"}, "directory": {"", "dps-drammen"}, "relation": {"serves"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("add the chosen entry: %d", resp.StatusCode)
+	}
+
 	// The map is on my list.
 	if _, body := u.get("/app/"); !strings.Contains(body, ">Ola N.</a>") {
 		t.Errorf("my maps does not list the map")
