@@ -503,6 +503,12 @@ func coordinatorPath(t *testing.T, base string) {
 	if nbHeading != "Åpne brudd" {
 		t.Errorf("in Norwegian the gaps heading is %q", nbHeading)
 	}
+	if flash := eval[int](b, "flash after the switch", `document.querySelectorAll('[data-flash]').length`); flash != 0 {
+		t.Errorf("the language switch shows a finished form's message again")
+	}
+	if got := eval[string](b, "timeline after the switch", `location.search`); got != "" {
+		t.Errorf("after the switch the address has %q", got)
+	}
 	b.checkPage("map in Norwegian")
 	b.shot("map-nb")
 

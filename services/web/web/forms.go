@@ -70,7 +70,7 @@ func (s *Server) mapForm(spec mapFormSpec) handler {
 		}
 		done, err := spec.run(q.r.Context(), s, q, id, f)
 		if err == nil {
-			s.log.Info("map form", "map", id, "form", spec.id, "principal", q.sess.Principal)
+			s.log.Info("map form", "map", id, "form", spec.id)
 			http.Redirect(q.w, q.r, "/app/maps/"+id+"?done="+done+"#"+spec.id, http.StatusSeeOther)
 			return
 		}

@@ -111,7 +111,7 @@ func (s *Server) openMap(q *req) {
 	if !f.HasErrors() {
 		res, err := s.client.command(q.r.Context(), q.sess.Principal, "open_map", body)
 		if err == nil {
-			s.log.Info("map opened", "map", res.IDs["mapId"], "principal", q.sess.Principal)
+			s.log.Info("map opened", "map", res.IDs["mapId"])
 			http.Redirect(q.w, q.r, "/app/maps/"+res.IDs["mapId"]+"?done=open_map", http.StatusSeeOther)
 			return
 		}

@@ -247,7 +247,15 @@ func (v *view) OtherLang() string {
 
 // LangURL is the switch's link.
 func (v *view) LangURL() string {
-	return "/app/lang?to=" + v.OtherLang() + "&back=" + url.QueryEscape(v.Path)
+	back := v.Path
+	if u, err := url.Parse(back); err == nil && u.Query().Has("done") {
+		// The message of a finished form is not shown again.
+		qs := u.Query()
+		qs.Del("done")
+		u.RawQuery = qs.Encode()
+		back = u.String()
+	}
+	return "/app/lang?to=" + v.OtherLang() + "&back=" + url.QueryEscape(back)
 }
 
 // Today is today's date.

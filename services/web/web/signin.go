@@ -76,7 +76,7 @@ func (s *Server) signinPost(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(q, http.StatusInternalServerError, "state.failed")
 		return
 	}
-	s.log.Info("signed in", "principal", sess.Principal, "role", sess.Role)
+	s.log.Info("signed in", "role", sess.Role)
 	next := safeBack(f.Value("next"))
 	if sess.Role == session.Analyst && strings.HasPrefix(next, "/app/maps") {
 		next = "/app/"

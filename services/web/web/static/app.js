@@ -255,6 +255,18 @@
     $$('#timeline-step').forEach(initTimeline);
   }
 
+  // The language switch returns to the page as it is now (the script may
+  // have changed its address), without a finished form's message.
+  document.addEventListener('click', function (ev) {
+    var a = ev.target.closest && ev.target.closest('a[href^="/app/lang"]');
+    if (!a) return;
+    var here = new URL(location.href);
+    here.searchParams.delete('done');
+    var to = new URL(a.href);
+    to.searchParams.set('back', here.pathname + here.search);
+    a.href = to.pathname + to.search;
+  });
+
   document.addEventListener('DOMContentLoaded', function () {
     init();
     startLive();
