@@ -36,10 +36,22 @@ func Map(ctx context.Context, v *projection.View, r Revealer) (*mapdoc.Document,
 	return doc, err
 }
 
+// MapMachineIDs is Map with the machine ids (the ids commands take) as the
+// document's ids, also on an imported map whose document ids were its own.
+func MapMachineIDs(ctx context.Context, v *projection.View, r Revealer) (*mapdoc.Document, error) {
+	doc, _, err := build(v, revealer(ctx, v, r), false)
+	return doc, err
+}
+
 // MapWithIDs is Map that also returns the document-local id of every
 // actor and relation, keyed by machine id.
 func MapWithIDs(ctx context.Context, v *projection.View, r Revealer) (*mapdoc.Document, map[string]string, error) {
-	open := func(s event.Sealed) (string, error) {
+	return build(v, revealer(ctx, v, r), !v.Erased)
+}
+
+// revealer opens a view's sealed fields with r, and never for an erased map.
+func revealer(ctx context.Context, v *projection.View, r Revealer) func(event.Sealed) (string, error) {
+	return func(s event.Sealed) (string, error) {
 		if v.Erased {
 			// Never ask for the key of an erased map: a keyring that
 			// still holds it in memory would reveal what was erased.
@@ -54,7 +66,6 @@ func MapWithIDs(ctx context.Context, v *projection.View, r Revealer) (*mapdoc.Do
 		}
 		return t, nil
 	}
-	return build(v, open, !v.Erased)
 }
 
 // Structure exports one view as a document of its structure only, needing

@@ -18,6 +18,10 @@ import (
 // MapQuery asks for a map on a date as known at a moment.
 type MapQuery struct {
 	MapID string `json:"mapId"`
+	// IDs chooses the document's ids: "document" (default: an imported
+	// map keeps the ids of the document it came from) or "machine" (the
+	// ids commands and gap events use, for clients that edit the map).
+	IDs string `json:"ids,omitempty"`
 	// At is the valid date (default today).
 	At date.Date `json:"at,omitzero"`
 	// KnownAt is the record time (default now).
@@ -51,7 +55,15 @@ func (s *Service) Map(ctx context.Context, q MapQuery) (*MapAnswer, error) {
 	if err != nil {
 		return nil, err
 	}
-	doc, err := export.Map(ctx, v, s.keys)
+	var doc *mapdoc.Document
+	switch q.IDs {
+	case "", "document":
+		doc, err = export.Map(ctx, v, s.keys)
+	case "machine":
+		doc, err = export.MapMachineIDs(ctx, v, s.keys)
+	default:
+		return nil, query.Invalid("ids", "%q: want document or machine", q.IDs)
+	}
 	if err != nil {
 		return nil, err
 	}

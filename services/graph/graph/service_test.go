@@ -6,14 +6,17 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/samspill/samspill/pkg/date"
+	"github.com/samspill/samspill/pkg/event"
 	"github.com/samspill/samspill/pkg/eventlog"
 	"github.com/samspill/samspill/pkg/jsserver/jsservertest"
+	"github.com/samspill/samspill/pkg/problem"
 	"github.com/samspill/samspill/pkg/projection"
 	"github.com/samspill/samspill/pkg/seal"
 	"github.com/samspill/samspill/pkg/stakeholder"
@@ -259,5 +262,60 @@ func TestErasureWithItsOwnKeyring(t *testing.T) {
 				t.Errorf("knownAt %v: the erased name %q is still shown: %s", q.KnownAt, name, b)
 			}
 		}
+	}
+}
+
+// TestMapWithMachineIDs: a map whose actors and relations carry document
+// ids of their own (as an imported map does) answers with those by default
+// and with the machine ids commands take under ids=machine, so that a
+// client editing the map sends ids the command service knows.
+func TestMapWithMachineIDs(t *testing.T) {
+	e := setup(t)
+	ctx := context.Background()
+	mapID, last := e.network()
+	g := e.graph()
+	defer g.Stop(ctx)
+	if err := g.WaitFor(ctx, last); err != nil {
+		t.Fatal(err)
+	}
+	h := g.Handler()
+	ids := func(ans graph.MapAnswer) (actors, relations []string) {
+		for _, a := range ans.Document.Actors {
+			actors = append(actors, a.ID)
+		}
+		for _, r := range ans.Document.Relations {
+			relations = append(relations, r.ID)
+		}
+		return
+	}
+	var doc, machine graph.MapAnswer
+	if code := get(t, h, "/v1/maps/"+mapID, &doc); code != 200 {
+		t.Fatalf("map: %d", code)
+	}
+	if code := get(t, h, "/v1/maps/"+mapID+"?ids=machine", &machine); code != 200 {
+		t.Fatalf("map with machine ids: %d", code)
+	}
+	da, dr := ids(doc)
+	ma, mr := ids(machine)
+	if !slices.Contains(da, "gp") || !slices.Contains(dr, "r2") {
+		t.Errorf("document ids %v %v, want the refs gp and r2", da, dr)
+	}
+	if len(ma) != len(da) || len(mr) != len(dr) {
+		t.Fatalf("machine ids %v %v for document ids %v %v", ma, mr, da, dr)
+	}
+	for _, id := range append(ma, mr...) {
+		if !event.IsUUID(id) {
+			t.Errorf("ids=machine gave %q, not a machine id", id)
+		}
+	}
+	// The machine ids are the ones commands take.
+	if _, err := e.cmd.Execute(ctx, "t", &command.AssessActor{MapID: mapID, ActorID: ma[len(ma)-1], Importance: "high"}); err != nil {
+		t.Errorf("a command with a machine id from the answer: %v", err)
+	}
+	var p problem.Problem
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/v1/maps/"+mapID+"?ids=uuid", nil))
+	if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil || rec.Code != 400 || p.Field != "ids" {
+		t.Errorf("ids=uuid: %d %s, want 400 naming ids", rec.Code, rec.Body)
 	}
 }

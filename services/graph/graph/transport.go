@@ -80,7 +80,7 @@ func (s *Service) Handler() *query.Routes {
 	mux.HandleFunc("GET /v1/areas/{municipality}/matrix.csv", s.serveMatrixCSV)
 	mux.HandleFunc("GET /v1/maps/{mapId}", func(w http.ResponseWriter, r *http.Request) {
 		q := MapQuery{MapID: r.PathValue("mapId")}
-		err := query.Params(r, map[string]any{"at": &q.At, "knownAt": &q.KnownAt})
+		err := query.Params(r, map[string]any{"at": &q.At, "knownAt": &q.KnownAt, "ids": &q.IDs})
 		if err != nil {
 			answer(w, r, nil, err)
 			return

@@ -109,7 +109,7 @@ func required(f *form, names ...string) error {
 // citizenOf returns the id of the map's person.
 func (s *Server) citizenOf(ctx context.Context, mapID string) (string, error) {
 	var ans mapAnswer
-	if err := s.client.query(ctx, "map", map[string]string{"mapId": mapID}, &ans); err != nil {
+	if err := s.client.query(ctx, "map", map[string]string{"mapId": mapID, "ids": "machine"}, &ans); err != nil {
 		return "", err
 	}
 	if ans.Document != nil {

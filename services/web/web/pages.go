@@ -246,7 +246,9 @@ func (s *Server) renderMap(q *req, id string, f *form, status int, search *mapVi
 		}
 	}
 	mv.AtLabel = cmp.Or(mv.At, today)
-	mq := map[string]string{"mapId": id}
+	// Machine ids: the forms send them back in commands, and gap events
+	// name actors by them (an imported map's document ids differ).
+	mq := map[string]string{"mapId": id, "ids": "machine"}
 	if mv.At != "" {
 		mq["at"] = mv.At
 	}
