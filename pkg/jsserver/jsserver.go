@@ -2,7 +2,14 @@
 // Samspill process: the single-node default of `samspill up` and the real
 // server every integration test runs against (see jsservertest).
 //
-// The embedded server listens on loopback only. Its durability is chosen
+// The embedded server listens on loopback only, and every service connects
+// as its own user, with the permissions of package natsperm and a password
+// made for this process only (Connect): a service that publishes or
+// subscribes outside its subjects is refused. Clients that give no
+// credentials (the samspill command line with --nats, `nats sub`) are the
+// user natsperm.CLI.
+//
+// Its durability is chosen
 // explicitly, because this is health data: with SyncAlways the file store
 // fsyncs every write before it is acknowledged, so an acknowledged event
 // survives a power cut, not only a crash of the process. See
@@ -11,14 +18,22 @@ package jsserver
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
+
+	"github.com/samspill/samspill/pkg/natsperm"
 )
+
+// AdminUser is the user with every permission that a server started with
+// Config.Admin has, for tests.
+const AdminUser = "samspill-admin"
 
 // Config configures an embedded server.
 type Config struct {
@@ -40,8 +55,14 @@ type Config struct {
 	MaxStore int64
 	// ReadyTimeout bounds the wait for the server to accept connections.
 	ReadyTimeout time.Duration
-	// Logger receives the server's own log lines; nil discards them.
+	// Logger receives the server's own log lines, and the permission
+	// violations the server reports to clients of Connect; nil discards
+	// them.
 	Logger *slog.Logger
+	// Admin adds the user AdminUser, allowed everything, for ConnectAdmin:
+	// for tests that set up streams and messages themselves (jsservertest
+	// sets it). `samspill up` never sets it.
+	Admin bool
 }
 
 func (c *Config) setDefaults() {
@@ -75,6 +96,39 @@ func (c Config) Validate() error {
 // Server is a running embedded server.
 type Server struct {
 	ns *server.Server
+	// passwords of the users, made when the server started.
+	passwords map[string]string
+	logger    *slog.Logger
+}
+
+// Permissions returns the server's form of a user's permissions.
+func Permissions(u natsperm.User) *server.Permissions {
+	p := &server.Permissions{
+		Publish:   &server.SubjectPermission{Allow: u.Publish.Allow, Deny: u.Publish.Deny},
+		Subscribe: &server.SubjectPermission{Allow: u.Subscribe.Allow, Deny: u.Subscribe.Deny},
+	}
+	if u.Responses {
+		p.Response = &server.ResponsePermission{MaxMsgs: server.DEFAULT_ALLOW_RESPONSE_MAX_MSGS, Expires: server.DEFAULT_ALLOW_RESPONSE_EXPIRATION}
+	}
+	return p
+}
+
+// users makes the server's users: one per natsperm user with a fresh
+// random password, and the admin when asked for.
+func users(admin bool) ([]*server.User, map[string]string) {
+	var us []*server.User
+	passwords := map[string]string{}
+	add := func(name string, p *server.Permissions) {
+		passwords[name] = rand.Text()
+		us = append(us, &server.User{Username: name, Password: passwords[name], Permissions: p})
+	}
+	for _, u := range natsperm.Users() {
+		add(u.Name, Permissions(u))
+	}
+	if admin {
+		add(AdminUser, nil)
+	}
+	return us, passwords
 }
 
 // Start starts a server and waits until it accepts connections.
@@ -87,6 +141,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if port == 0 {
 		port = server.RANDOM_PORT
 	}
+	us, passwords := users(cfg.Admin)
 	opts := &server.Options{
 		ServerName:            cfg.Name,
 		Host:                  cfg.Host,
@@ -98,6 +153,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		SyncInterval:          cfg.SyncInterval,
 		NoSigs:                true,
 		DisableShortFirstPing: true,
+		Users:                 us,
+		// Anonymous clients on loopback: the command line and `nats sub`.
+		NoAuthUser: natsperm.CLI,
 	}
 	ns, err := server.NewServer(opts)
 	if err != nil {
@@ -115,18 +173,52 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		ns.Shutdown()
 		return nil, fmt.Errorf("jsserver: not ready for connections within %s", deadline)
 	}
-	return &Server{ns: ns}, nil
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Server{ns: ns, passwords: passwords, logger: logger}, nil
 }
 
 // ClientURL is the address clients connect to.
 func (s *Server) ClientURL() string { return s.ns.ClientURL() }
 
-// Connect opens a client connection to the server with the given name.
+// Connect opens a connection as the service called name: its natsperm
+// user, with that user's inbox prefix. A name that is no natsperm user is
+// an error. Permission violations the server reports on the connection
+// are logged (unless opts set another error handler).
 func (s *Server) Connect(name string, opts ...nats.Option) (*nats.Conn, error) {
-	opts = append([]nats.Option{nats.Name(name), nats.MaxReconnects(-1)}, opts...)
+	u, ok := natsperm.Lookup(name)
+	if !ok {
+		return nil, fmt.Errorf("jsserver: connect %s: no such NATS user (see pkg/natsperm)", name)
+	}
+	return s.connect(name, name, append([]nats.Option{nats.CustomInboxPrefix(u.Inbox)}, opts...))
+}
+
+// ConnectAdmin opens a connection as AdminUser, allowed everything, with
+// the client name name. The server must have been started with
+// Config.Admin.
+func (s *Server) ConnectAdmin(name string, opts ...nats.Option) (*nats.Conn, error) {
+	if _, ok := s.passwords[AdminUser]; !ok {
+		return nil, fmt.Errorf("jsserver: connect %s: the server has no admin user (Config.Admin)", name)
+	}
+	return s.connect(AdminUser, name, opts)
+}
+
+func (s *Server) connect(user, name string, opts []nats.Option) (*nats.Conn, error) {
+	opts = append([]nats.Option{
+		nats.Name(name), nats.MaxReconnects(-1), nats.UserInfo(user, s.passwords[user]),
+		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
+			if errors.Is(err, nats.ErrPermissionViolation) || strings.Contains(strings.ToLower(err.Error()), "permissions violation") {
+				s.logger.Error("nats permission violation", "user", user, "err", err)
+				return
+			}
+			s.logger.Warn("nats", "user", user, "err", err)
+		}),
+	}, opts...)
 	nc, err := nats.Connect(s.ClientURL(), opts...)
 	if err != nil {
-		return nil, fmt.Errorf("jsserver: connect %s: %w", name, err)
+		return nil, fmt.Errorf("jsserver: connect %s as %s: %w", name, user, err)
 	}
 	return nc, nil
 }

@@ -35,9 +35,11 @@ func StartIn(tb testing.TB, dir string) *Server {
 }
 
 // StartWith starts a server with the given configuration; an empty
-// StoreDir gets a fresh temporary directory.
+// StoreDir gets a fresh temporary directory. The server always has the
+// admin user (Config.Admin), for Conn and JetStream.
 func StartWith(tb testing.TB, cfg jsserver.Config) *Server {
 	tb.Helper()
+	cfg.Admin = true
 	if cfg.StoreDir == "" {
 		cfg.StoreDir = tb.TempDir()
 	}
@@ -51,10 +53,23 @@ func StartWith(tb testing.TB, cfg jsserver.Config) *Server {
 	return &Server{Server: s, Dir: cfg.StoreDir, tb: tb}
 }
 
-// Conn opens a connection that is closed when the test ends.
+// Conn opens a connection as the admin user, allowed everything, that is
+// closed when the test ends.
 func (s *Server) Conn() *nats.Conn {
 	s.tb.Helper()
-	nc, err := s.Connect(s.tb.Name())
+	nc, err := s.ConnectAdmin(s.tb.Name())
+	if err != nil {
+		s.tb.Fatal(err)
+	}
+	s.tb.Cleanup(nc.Close)
+	return nc
+}
+
+// ConnAs opens a connection as the service user (a natsperm user), with
+// only its permissions, that is closed when the test ends.
+func (s *Server) ConnAs(user string) *nats.Conn {
+	s.tb.Helper()
+	nc, err := s.Connect(user)
 	if err != nil {
 		s.tb.Fatal(err)
 	}
