@@ -132,9 +132,24 @@ tidy: ## go mod tidy in every module
 	@$(call each_module,GOWORK=off $(GO) mod tidy)
 
 .PHONY: deploy-check
-deploy-check: nats-server ## Validate every NATS config in deploy/nats (nats-server -t, then tools/natsconf)
-	@for f in $(NATS_CONFIGS); do bin/nats-server -t -c $$f; done
-	@cd tools/natsconf && GOWORK=off $(GO) run . $(addprefix ../../,$(NATS_CONFIGS))
+deploy-check: nats-server dev-certs ## Validate every NATS config in deploy/nats (nats-server -t, then tools/natsconf: TLS, encryption, users = pkg/natsperm)
+	@set -a; . deploy/nats/tls/dev.env; set +a; \
+	for f in $(NATS_CONFIGS); do bin/nats-server -t -c $$f; done; \
+	bin/natsconf $(NATS_CONFIGS)
+
+.PHONY: dev-certs
+dev-certs: natsconf ## Make a development CA, server and client certificates and JS_KEY in deploy/nats/tls (git-ignored; kept if present)
+	@bin/natsconf -dev-certs deploy/nats/tls
+
+.PHONY: nats-auth
+nats-auth: natsconf ## Write deploy/nats/authorization.inc (the NATS users) from the table in pkg/natsperm
+	@bin/natsconf -authorization > deploy/nats/authorization.inc
+	@echo "==> deploy/nats/authorization.inc"
+
+# bin/natsconf, the configuration checker and generator (tools/natsconf).
+.PHONY: natsconf
+natsconf:
+	@cd tools/natsconf && GOWORK=off $(GO) build -o $(CURDIR)/bin/natsconf .
 
 # bin/nats-server at the version pinned in pkg/go.mod, installed again only
 # when that version changes.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"cmp"
+	"crypto/tls"
 	"fmt"
 	"net"
 	"path/filepath"
@@ -19,9 +20,9 @@ type node struct {
 }
 
 func (n *node) summary() string {
-	s := fmt.Sprintf("server %s, client %s", n.opts.ServerName, hostPort(n.opts.Host, n.opts.Port))
+	s := fmt.Sprintf("server %s, client %s (tls), %d users", n.opts.ServerName, hostPort(n.opts.Host, n.opts.Port), len(n.opts.Users))
 	if n.opts.Cluster.Port != 0 {
-		s += fmt.Sprintf(", cluster %s at %s", n.opts.Cluster.Name, hostPort(n.opts.Cluster.Host, n.opts.Cluster.Port))
+		s += fmt.Sprintf(", cluster %s at %s (tls)", n.opts.Cluster.Name, hostPort(n.opts.Cluster.Host, n.opts.Cluster.Port))
 	}
 	return s
 }
@@ -95,24 +96,48 @@ func checkNode(n *node, report func(format string, args ...any)) {
 		if !o.SyncAlways {
 			report("jetstream does not have sync_interval: always (acknowledged events must be on disk)")
 		}
+		if o.JetStreamKey == "" {
+			report("jetstream has no key: the store must be encrypted at rest (cipher: chachapoly, key: $JS_KEY)")
+		} else if o.JetStreamCipher != server.ChaCha {
+			report("jetstream cipher is %s, want chachapoly", o.JetStreamCipher)
+		}
 	}
-	if !isLoopback(o.Host) && o.TLSConfig == nil {
-		report("client listener %s is not on loopback and has no tls block", hostPort(o.Host, o.Port))
+	// Every listener has TLS.
+	switch {
+	case o.TLSConfig == nil:
+		report("client listener %s has no tls block", hostPort(o.Host, o.Port))
+	case o.TLSConfig.ClientAuth != tls.RequireAndVerifyClientCert || !o.TLSMap:
+		report("client listener %s: tls must have verify_and_map: true (each service is the user its certificate names)", hostPort(o.Host, o.Port))
 	}
 	if o.HTTPPort != 0 {
-		h := cmp.Or(o.HTTPHost, o.Host)
-		if !isLoopback(h) {
-			report("http monitoring %s is not on loopback", hostPort(h, o.HTTPPort))
-		}
+		report("http monitoring %s is plain HTTP; use https", hostPort(cmp.Or(o.HTTPHost, o.Host), o.HTTPPort))
+	}
+	if o.HTTPSPort != 0 && !isLoopback(cmp.Or(o.HTTPHost, o.Host)) {
+		report("https monitoring %s is not on loopback (it has no authentication)", hostPort(cmp.Or(o.HTTPHost, o.Host), o.HTTPSPort))
 	}
 	if o.Cluster.Port != 0 {
 		if o.Cluster.Name == "" {
 			report("cluster has no name")
 		}
-		if !isLoopback(o.Cluster.Host) && o.Cluster.TLSConfig == nil {
-			report("cluster listener %s is not on loopback and has no tls block", hostPort(o.Cluster.Host, o.Cluster.Port))
+		// With a tls block, nats-server always verifies the other node's
+		// certificate on routes (mutual TLS), whatever verify says.
+		if o.Cluster.TLSConfig == nil {
+			report("cluster listener %s has no tls block", hostPort(o.Cluster.Host, o.Cluster.Port))
 		}
 	}
+	if o.Gateway.Port != 0 && o.Gateway.TLSConfig == nil {
+		report("gateway listener %s has no tls block", hostPort(o.Gateway.Host, o.Gateway.Port))
+	}
+	if o.LeafNode.Port != 0 && o.LeafNode.TLSConfig == nil {
+		report("leafnode listener %s has no tls block", hostPort(o.LeafNode.Host, o.LeafNode.Port))
+	}
+	if o.Websocket.Port != 0 && o.Websocket.TLSConfig == nil {
+		report("websocket listener %s has no tls block", hostPort(o.Websocket.Host, o.Websocket.Port))
+	}
+	if o.MQTT.Port != 0 && o.MQTT.TLSConfig == nil {
+		report("mqtt listener %s has no tls block", hostPort(o.MQTT.Host, o.MQTT.Port))
+	}
+	checkUsers(o, report)
 }
 
 func checkCluster(name string, nodes []*node, report func(n *node, format string, args ...any)) {
@@ -146,6 +171,9 @@ func checkCluster(name string, nodes []*node, report func(n *node, format string
 		unique(n, "listen address", hostPort(o.Cluster.Host, o.Cluster.Port))
 		if o.HTTPPort != 0 {
 			unique(n, "listen address", hostPort(cmp.Or(o.HTTPHost, o.Host), o.HTTPPort))
+		}
+		if o.HTTPSPort != 0 {
+			unique(n, "listen address", hostPort(cmp.Or(o.HTTPHost, o.Host), o.HTTPSPort))
 		}
 		listeners[hostPort(o.Cluster.Host, o.Cluster.Port)] = n
 	}

@@ -5,14 +5,27 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
 
-// TestDeployConfigs checks the configurations that are committed.
+// TestDeployConfigs checks the configurations that are committed, in a
+// copy of deploy/nats with fresh development certificates and key (the
+// files name their tls files relative to the repository root).
 func TestDeployConfigs(t *testing.T) {
+	root := t.TempDir()
+	if err := os.CopyFS(filepath.Join(root, "deploy", "nats"), os.DirFS("../../deploy/nats")); err != nil {
+		t.Fatal(err)
+	}
+	tlsDir := filepath.Join(root, "deploy", "nats", "tls")
+	if err := os.RemoveAll(tlsDir); err != nil {
+		t.Fatal(err)
+	}
+	devEnv(t, tlsDir)
+	t.Chdir(root)
 	var files []string
-	for _, pattern := range []string{"../../deploy/nats/*.conf", "../../deploy/nats/*/*.conf"} {
+	for _, pattern := range []string{"deploy/nats/*.conf", "deploy/nats/*/*.conf"} {
 		m, err := filepath.Glob(pattern)
 		if err != nil {
 			t.Fatal(err)
@@ -28,6 +41,43 @@ func TestDeployConfigs(t *testing.T) {
 	}
 	if len(nodes) != len(files) {
 		t.Errorf("read %d of %d files", len(nodes), len(files))
+	}
+}
+
+// TestAuthorizationIsGenerated keeps deploy/nats/authorization.inc equal
+// to what pkg/natsperm makes.
+func TestAuthorizationIsGenerated(t *testing.T) {
+	committed, err := os.ReadFile(filepath.Join("../../deploy/nats", AuthorizationFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := WriteAuthorization(&b); err != nil {
+		t.Fatal(err)
+	}
+	if string(committed) != b.String() {
+		t.Errorf("deploy/nats/%s differs from pkg/natsperm's table; run: make nats-auth", AuthorizationFile)
+	}
+}
+
+// devEnv makes development certificates in dir and sets JS_KEY from its
+// dev.env for the test.
+func devEnv(t *testing.T, dir string) {
+	t.Helper()
+	if _, err := DevCerts(dir); err != nil {
+		t.Fatal(err)
+	}
+	env, err := os.ReadFile(filepath.Join(dir, "dev.env"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(env), "\n") {
+		if k, v, ok := strings.Cut(line, "="); ok && !strings.HasPrefix(k, "#") {
+			t.Setenv(k, v)
+		}
+	}
+	if os.Getenv("JS_KEY") == "" {
+		t.Fatal("dev.env sets no JS_KEY")
 	}
 }
 
@@ -52,26 +102,42 @@ func TestPinnedVersion(t *testing.T) {
 	}
 }
 
-// goodNode is a cluster node's configuration; nodeConf fills it in.
+// goodNode is a cluster node's configuration; nodeConf fills it in. TLS
+// and AUTH are replaced by the tls files and the authorization include of
+// the test.
 const goodNode = `
 server_name: n%d
 listen: 127.0.0.1:%d
-http: 127.0.0.1:%d
-jetstream { store_dir: "data/n%d", sync_interval: always }
+tls { cert_file: "TLS/samspill-n1.pem", key_file: "TLS/samspill-n1-key.pem", ca_file: "TLS/ca.pem", verify_and_map: true }
+https: 127.0.0.1:%d
+jetstream { store_dir: "data/n%d", sync_interval: always, cipher: chachapoly, key: $JS_KEY }
 cluster {
   name: samspill
   listen: 127.0.0.1:%d
   routes: [ %s ]
+  tls { cert_file: "TLS/samspill-n1.pem", key_file: "TLS/samspill-n1-key.pem", ca_file: "TLS/ca.pem", verify: true }
 }
+include "AUTH"
 `
 
 func TestRejects(t *testing.T) {
 	single := `
 server_name: one
 listen: 127.0.0.1:4222
-http: 127.0.0.1:8222
-jetstream { store_dir: "data", sync_interval: always }
+tls { cert_file: "TLS/samspill-single.pem", key_file: "TLS/samspill-single-key.pem", ca_file: "TLS/ca.pem", verify_and_map: true }
+https: 127.0.0.1:8222
+jetstream { store_dir: "data", sync_interval: always, cipher: chachapoly, key: $JS_KEY }
+include "AUTH"
 `
+	tlsDir := t.TempDir()
+	devEnv(t, tlsDir)
+	var auth strings.Builder
+	if err := WriteAuthorization(&auth); err != nil {
+		t.Fatal(err)
+	}
+	// Includes are relative to the including file: each case's directory
+	// gets the generated file.
+	fill := strings.NewReplacer("TLS/", tlsDir+"/", `"AUTH"`, strconv.Quote(AuthorizationFile))
 	tests := []struct {
 		name  string
 		files []string
@@ -93,7 +159,7 @@ jetstream { store_dir: "data", sync_interval: always }
 		},
 		{
 			name:  "no jetstream",
-			files: []string{"server_name: one\nlisten: 127.0.0.1:4222\n"},
+			files: []string{strings.Replace(single, "jetstream {", "# jetstream {", 1)},
 			want:  []string{"jetstream is not enabled"},
 		},
 		{
@@ -102,25 +168,57 @@ jetstream { store_dir: "data", sync_interval: always }
 			want:  []string{"server_name is not set"},
 		},
 		{
-			name:  "all interfaces without tls",
-			files: []string{strings.Replace(single, "listen: 127.0.0.1:4222", "listen: 0.0.0.0:4222", 1)},
-			want:  []string{"client listener 0.0.0.0:4222 is not on loopback"},
+			name:  "not encrypted at rest",
+			files: []string{strings.Replace(single, ", cipher: chachapoly, key: $JS_KEY", "", 1)},
+			want:  []string{"jetstream has no key"},
 		},
 		{
-			name:  "port only means all interfaces",
-			files: []string{strings.Replace(single, "listen: 127.0.0.1:4222", "port: 4222", 1)},
-			want:  []string{"client listener 0.0.0.0:4222 is not on loopback"},
+			name:  "client listener without tls",
+			files: []string{strings.Replace(strings.Replace(single, "tls {", "# tls {", 1), "https:", "http:", 1)},
+			want:  []string{"client listener 127.0.0.1:4222 has no tls block", "http monitoring 127.0.0.1:8222 is plain HTTP"},
 		},
 		{
-			name:  "monitoring off loopback",
-			files: []string{strings.Replace(single, "http: 127.0.0.1:8222", "http: 10.0.0.1:8222", 1)},
-			want:  []string{"http monitoring 10.0.0.1:8222"},
+			name:  "client certificates not mapped to users",
+			files: []string{strings.Replace(single, "verify_and_map: true", "verify: true", 1)},
+			want:  []string{"verify_and_map"},
+		},
+		{
+			name:  "plain http monitoring",
+			files: []string{strings.Replace(single, "https: 127.0.0.1:8222", "http: 127.0.0.1:8222", 1)},
+			want:  []string{"http monitoring 127.0.0.1:8222 is plain HTTP"},
+		},
+		{
+			name:  "https monitoring off loopback",
+			files: []string{strings.Replace(single, "https: 127.0.0.1:8222", "https: 10.0.0.1:8222", 1)},
+			want:  []string{"https monitoring 10.0.0.1:8222 is not on loopback"},
+		},
+		{
+			name:  "anonymous clients",
+			files: []string{single + "\nno_auth_user: \"CN=samspill-cli,O=Samspill\"\n"},
+			want:  []string{"no_auth_user"},
+		},
+		{
+			name: "users not the table's",
+			files: []string{strings.Replace(single, `include "AUTH"`,
+				`authorization { users = [ {user: "CN=samspill-gap,O=Samspill", permissions: {publish: ">"}}, {user: "CN=stranger,O=Samspill"} ] }`, 1)},
+			want: []string{
+				"user CN=samspill-command,O=Samspill (samspill-command) is missing",
+				"user CN=samspill-graph,O=Samspill (samspill-graph) is missing",
+				"user CN=samspill-gap,O=Samspill: permissions differ from pkg/natsperm: publish allow [>]",
+				"samspill-picture) is missing", "samspill-web) is missing", "samspill-cli) is missing",
+				"user CN=stranger,O=Samspill is not in pkg/natsperm",
+			},
 		},
 		{
 			name: "good cluster",
 			files: []string{
 				nodeConf(1, 2, 3), nodeConf(2, 1, 3), nodeConf(3, 1, 2),
 			},
+		},
+		{
+			name:  "routes without tls",
+			files: []string{strings.Replace(nodeConf(1, 2, 3), "  tls { cert_file", "  # tls { cert_file", 1), nodeConf(2, 1, 3), nodeConf(3, 1, 2)},
+			want:  []string{"f0.conf: cluster listener 127.0.0.1:6001 has no tls block"},
 		},
 		{
 			name:  "cluster of two",
@@ -156,10 +254,13 @@ jetstream { store_dir: "data", sync_interval: always }
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, AuthorizationFile), []byte(auth.String()), 0o600); err != nil {
+				t.Fatal(err)
+			}
 			var files []string
 			for i, conf := range tt.files {
 				f := filepath.Join(dir, fmt.Sprintf("f%d.conf", i))
-				if err := os.WriteFile(f, []byte(conf), 0o600); err != nil {
+				if err := os.WriteFile(f, []byte(fill.Replace(conf)), 0o600); err != nil {
 					t.Fatal(err)
 				}
 				files = append(files, f)

@@ -4,7 +4,9 @@
 //
 // Usage:
 //
-//	natsconf FILE...
+//	natsconf FILE...              check configurations
+//	natsconf -authorization       print deploy/nats/authorization.inc from pkg/natsperm
+//	natsconf -dev-certs DIR       make development certificates and JS_KEY (make dev-certs)
 //
 // For each file, natsconf parses it as nats-server does, then builds (but
 // does not start) a server from it, which runs the server's checks across
@@ -16,9 +18,16 @@
 //
 //   - server_name is set;
 //   - JetStream is enabled, with a store_dir and sync_interval: always (an
-//     acknowledged event must survive a power cut);
-//   - the client and cluster listeners are on loopback unless their tls
-//     block is configured, and the plain HTTP monitoring port is on loopback;
+//     acknowledged event must survive a power cut), and encrypted at rest
+//     (a key; cipher chachapoly);
+//   - every listener has TLS: clients with verify_and_map (a client
+//     certificate is required and names the user), cluster routes (always
+//     verified both ways), gateways, leaf nodes, websocket and MQTT if
+//     configured; monitoring is https, not http, and on loopback;
+//   - the users are exactly pkg/natsperm's table: one per service, named
+//     by its certificate's subject (CertUser), with the table's publish and
+//     subscribe lists and allow_responses, no password, no anonymous
+//     user;
 //   - a cluster has a name.
 //
 // # Rules across files

@@ -2,7 +2,13 @@ module github.com/samspill/samspill/tools/natsconf
 
 go 1.26.0
 
-require github.com/nats-io/nats-server/v2 v2.15.2
+require (
+	github.com/nats-io/nats-server/v2 v2.15.2
+	github.com/nats-io/nats.go v1.55.0
+	github.com/samspill/samspill/pkg v0.0.0
+)
+
+replace github.com/samspill/samspill/pkg => ../../pkg
 
 require (
 	github.com/antithesishq/antithesis-sdk-go v0.8.0-default-no-op // indirect
