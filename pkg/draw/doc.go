@@ -37,7 +37,8 @@
 // long-running service runs Graphviz in a worker process
 // ([Options.Command] and [ServeWorker]) that the Engine replaces after
 // [Options.RecycleAfter] renders and after a failure; in process (the
-// command line, tests), the Engine replaces the context only. Measured
+// command line, tests), every Engine shares the process's one Graphviz
+// context for the life of the process. Measured
 // over 1,500 renders of a 40-actor person map (TestMemory; PNG, PDF and
 // Layout read Graphviz's json, three times the size of the SVG):
 //
@@ -45,6 +46,7 @@
 //	                                     SVG              PDF
 //	in process, never recycled           561 (769)        1038 (1538)
 //	in process, context renewed /100     551 (768)        1070 (1544)
+//	  (renewing was dropped: it corrupts other users, see "Failures")
 //	worker process, recycled /100        30 + ≤ 86        45 + ≤ 130
 //	worker process, recycled /200        31 + ≤ 130       51 + ≤ 226
 //	worker process, recycled /500        31 + ≤ 273       55 + ≤ 546
@@ -52,6 +54,18 @@
 // (the worker rows: this process + the worker). A worker starts in 0.1 s,
 // so recycling after 100 renders, the default, costs about 1 ms a render
 // (3 % of an SVG's 30 ms) and keeps a worker near 100 MB.
+//
+// # Failures
+//
+// A failure inside Graphviz (a syntax error, an unknown layout) leaves
+// its context unusable, and Graphviz keeps global state that a second
+// context in the same process corrupts. So a process has one context, and
+// the first Graphviz failure spends it: in process, every later render
+// answers [ErrSpent]; a worker process answers the failure and exits, and
+// its Engine starts another. Input refused before Graphviz (the limits,
+// [ErrTooLarge], [ErrUnsafe], [ErrUnsupported]) spends nothing. DOT that
+// Samspill did not write itself belongs in a worker process, as the
+// services run it; the command line draws only DOT from package render.
 //
 // # Formats
 //

@@ -17,6 +17,9 @@ import (
 var (
 	// ErrInvalid: the DOT is not valid (Graphviz's message follows).
 	ErrInvalid = errors.New("draw: invalid DOT")
+	// ErrSpent: Graphviz failed earlier in this process and cannot draw
+	// again in it (see the package documentation, "Failures").
+	ErrSpent = errors.New("draw: Graphviz is spent in this process")
 	// ErrTooLarge: the DOT, its graph or the picture exceeds a limit.
 	ErrTooLarge = errors.New("draw: too large")
 	// ErrUnsafe: the DOT asks Graphviz to read files (image, shapefile,
@@ -74,10 +77,10 @@ const (
 // Options configure an Engine. The zero value is usable.
 type Options struct {
 	// RecycleAfter is how many renders an instance of Graphviz does
-	// before the worker replaces it (DefaultRecycleAfter when 0). In
-	// process, the Graphviz context is closed and created again; with
+	// before the worker replaces it (DefaultRecycleAfter when 0). With
 	// Command, the worker process is stopped and started again, which
-	// is what returns Graphviz's leaked memory (see "Memory").
+	// is what returns Graphviz's leaked memory (see "Memory"); in
+	// process, the process's one Graphviz context stays.
 	RecycleAfter int
 	// Command, when set, runs Graphviz in a worker process: it returns a
 	// command whose process calls ServeWorker on its standard input and
@@ -252,7 +255,10 @@ func (e *Engine) loop(b backend) {
 			e.renders.Add(1)
 			since++
 			j.reply <- result{out: out, err: err}
-			broken := errors.Is(err, ErrWorker)
+			// A worker process whose Graphviz failed has exited: start
+			// another before the next job.
+			var ge graphvizError
+			broken := errors.Is(err, ErrWorker) || errors.As(err, &ge)
 			if err != nil && !isInputError(err) {
 				e.failures.Add(1)
 				log.Warn("draw: render failed", "format", j.format, "err", err)

@@ -21,18 +21,44 @@ import (
 // Graphviz, from any Engine, holds mu: the instance is not safe for
 // concurrent use (go-graphviz issue #117). This is the package's only
 // state outside an Engine, and it exists because the library's is global.
+//
+// The process also has one Graphviz context, created on first use, shared
+// by every in-process user and never closed. Graphviz's C library keeps
+// global state (its error buffer and count, the parser, plugin lists):
+// with a context per Engine, closing or creating one under another made
+// the other's renders read freed WebAssembly memory ("failed to read wasm
+// memory", another picture's bytes where the json should be), and closing
+// the only context and creating a new one did the same. A failure inside
+// Graphviz (a syntax error, an unknown layout) leaves the context unusable
+// (every later parse fails, with the old message), so it is spent: in
+// this process nothing more is drawn, and a worker process
+// ([ServeWorker]) exits after answering, so that its Engine starts a new
+// one. Untrusted DOT belongs in a worker process.
 var process struct {
-	mu   sync.Mutex
-	once sync.Once
+	mu    sync.Mutex
+	once  sync.Once
+	gvc   *gvc.Context
+	err   error // the context could not be created
+	spent error // the Graphviz failure that spent the context
 }
 
 // setUpProcess points go-graphviz's file system at one that refuses
 // every file, so that no DOT can make Graphviz read the server's files
 // (image, shapefile and <IMG> are refused before that; this is the second
-// line). go-graphviz's own PNG renderer, which would search the machine's
-// font folders for any fontname, is never used.
-func setUpProcess() {
-	process.once.Do(func() { graphviz.SetFileSystem(noFiles{}) })
+// line), and creates the process's context. go-graphviz's own PNG
+// renderer, which would search the machine's font folders for any
+// fontname, is never used. Creating the context is never cancelled
+// (go-graphviz issue #118).
+func setUpProcess() error {
+	process.once.Do(func() {
+		graphviz.SetFileSystem(noFiles{})
+		process.mu.Lock()
+		defer process.mu.Unlock()
+		if process.gvc, process.err = gvc.New(context.Background()); process.err != nil {
+			process.err = fmt.Errorf("draw: start Graphviz: %w", process.err)
+		}
+	})
+	return process.err
 }
 
 // noFiles is a file system with no files.
@@ -42,80 +68,52 @@ func (noFiles) Open(name string) (fs.File, error) {
 	return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrPermission}
 }
 
-// graphvizError marks a failure inside Graphviz; the instance is replaced
-// after one.
+// graphvizError marks a failure inside Graphviz, which spends the
+// process's context.
 type graphvizError struct{ err error }
 
 func (e graphvizError) Error() string { return e.err.Error() }
 func (e graphvizError) Unwrap() error { return e.err }
 
-// instance is one Graphviz context. It is used by one goroutine at a time
-// (an Engine's worker, or a worker process's loop).
-type instance struct {
-	gvc *gvc.Context
+// instance is one user's hold on the process's Graphviz context (an
+// Engine's worker goroutine, or a worker process's loop).
+type instance struct{}
+
+// newInstance returns a hold on the process's Graphviz context.
+func newInstance(context.Context) (*instance, error) {
+	if err := setUpProcess(); err != nil {
+		return nil, err
+	}
+	return &instance{}, nil
 }
 
-// newInstance creates a Graphviz context. The call is never cancelled
-// once started (go-graphviz issue #118), so it runs on a context without
-// cancellation.
-func newInstance(ctx context.Context) (*instance, error) {
-	setUpProcess()
-	process.mu.Lock()
-	defer process.mu.Unlock()
-	c, err := gvc.New(context.WithoutCancel(ctx))
-	if err != nil {
-		return nil, fmt.Errorf("draw: start Graphviz: %w", err)
-	}
-	return &instance{gvc: c}, nil
-}
-
-func (in *instance) close() error {
-	process.mu.Lock()
-	defer process.mu.Unlock()
-	if err := in.gvc.Close(); err != nil {
-		return fmt.Errorf("draw: close Graphviz: %w", err)
-	}
-	return nil
-}
-
-// recycle replaces the context with a new one.
-func (in *instance) recycle() error {
-	old := in.gvc
-	process.mu.Lock()
-	c, err := gvc.New(context.Background())
-	if err == nil {
-		in.gvc = c
-		err = old.Close()
-	}
-	process.mu.Unlock()
-	if err != nil {
-		return fmt.Errorf("draw: recycle Graphviz: %w", err)
-	}
-	return nil
-}
+// close lets go of the hold; the process's context stays.
+func (in *instance) close() error { return nil }
 
 // run parses dot, checks it against lim, lays it out and writes it in a
 // Graphviz output format (dot, svg or json). It runs to completion
-// whatever happens to the caller. A failure inside Graphviz replaces the
-// context before run returns.
+// whatever happens to the caller. A failure inside Graphviz is a
+// graphvizError and spends the process's context.
 func (in *instance) run(dot []byte, format string, lim limits) ([]byte, error) {
-	out, err := in.render(dot, format, lim)
+	if err := lim.checkBytes(dot); err != nil {
+		return nil, err
+	}
+	process.mu.Lock()
+	defer process.mu.Unlock()
+	if process.spent != nil {
+		return nil, fmt.Errorf("%w: Graphviz failed on an earlier input in this process (%v) and cannot draw again here; draw untrusted DOT in a worker process (Options.Command)", ErrSpent, process.spent)
+	}
+	out, err := render(process.gvc, dot, format, lim)
 	var ge graphvizError
 	if errors.As(err, &ge) {
-		if rerr := in.recycle(); rerr != nil {
-			return nil, errors.Join(err, rerr)
-		}
+		process.spent = err
 	}
 	return out, err
 }
 
-func (in *instance) render(dot []byte, format string, lim limits) (out []byte, err error) {
-	if err := lim.checkBytes(dot); err != nil {
-		return nil, err
-	}
+// render does run's work on the context c; the caller holds process.mu.
+func render(c *gvc.Context, dot []byte, format string, lim limits) (out []byte, err error) {
 	ctx := context.Background()
-	process.mu.Lock()
-	defer process.mu.Unlock()
 	g, err := graphviz.ParseBytes(dot)
 	if err != nil {
 		return nil, graphvizError{fmt.Errorf("%w: %s", ErrInvalid, graphvizMessage(err))}
@@ -131,16 +129,16 @@ func (in *instance) render(dot []byte, format string, lim limits) (out []byte, e
 	if err := lim.checkGraph(g); err != nil {
 		return nil, err
 	}
-	if err := in.gvc.Layout(ctx, g, "dot"); err != nil {
+	if err := c.Layout(ctx, g, "dot"); err != nil {
 		return nil, graphvizError{fmt.Errorf("%w: layout: %s", ErrInvalid, graphvizMessage(err))}
 	}
 	defer func() {
-		if ferr := in.gvc.FreeLayout(ctx, g); ferr != nil && err == nil {
+		if ferr := c.FreeLayout(ctx, g); ferr != nil && err == nil {
 			err = graphvizError{fmt.Errorf("draw: free layout: %w", ferr)}
 		}
 	}()
 	var buf bytes.Buffer
-	if err := in.gvc.RenderData(ctx, g, format, &buf); err != nil {
+	if err := c.RenderData(ctx, g, format, &buf); err != nil {
 		return nil, graphvizError{fmt.Errorf("draw: Graphviz %s output: %s", format, graphvizMessage(err))}
 	}
 	if buf.Len() == 0 {
@@ -159,6 +157,10 @@ type limits struct {
 	MaxBytes int
 	MaxNodes int
 	MaxEdges int
+	// FilesUnchecked skips the refusal of file-reading attributes and
+	// <IMG>. Only this package's test of the second line of defence (the
+	// file system with no files) sets it; Options cannot.
+	FilesUnchecked bool
 }
 
 func (l limits) checkBytes(dot []byte) error {
@@ -168,7 +170,7 @@ func (l limits) checkBytes(dot []byte) error {
 	if len(dot) > l.MaxBytes {
 		return fmt.Errorf("%w: the DOT is %d bytes; at most %d", ErrTooLarge, len(dot), l.MaxBytes)
 	}
-	if loc := imgTag.FindIndex(dot); loc != nil {
+	if loc := imgTag.FindIndex(dot); loc != nil && !l.FilesUnchecked {
 		return fmt.Errorf("%w: an HTML-like label has an <IMG> element (at byte %d), which reads a file", ErrUnsafe, loc[0])
 	}
 	return nil
@@ -212,7 +214,7 @@ func (l limits) checkGraph(g *cgraph.Graph) error {
 			}
 			name := strings.ToLower(sym.Name())
 			for _, r := range refused {
-				if name == r {
+				if name == r && !l.FilesUnchecked {
 					return fmt.Errorf("%w: the %s attribute %q reads files on the server", ErrUnsafe, kind.name, sym.Name())
 				}
 			}

@@ -23,6 +23,8 @@ type workerRequest struct {
 
 type workerResponse struct {
 	Out []byte
+	// Spent: Graphviz failed, and the worker exits after this answer.
+	Spent bool
 	// Kind is the sentinel the error wraps (see errorKinds); Err its text.
 	Kind int
 	Err  string
@@ -75,14 +77,18 @@ func ServeWorker(ctx context.Context, r io.Reader, w io.Writer) error {
 		}
 		out, err := in.run(req.DOT, req.Format, req.Limits)
 		resp := workerResponse{Out: out}
+		var ge graphvizError
 		if err != nil {
-			resp = workerResponse{Kind: kindOf(err), Err: err.Error()}
+			resp = workerResponse{Kind: kindOf(err), Err: err.Error(), Spent: errors.As(err, &ge)}
 		}
 		if err := enc.Encode(&resp); err != nil {
 			return fmt.Errorf("draw worker: write response: %w", err)
 		}
 		if err := bw.Flush(); err != nil {
 			return fmt.Errorf("draw worker: write response: %w", err)
+		}
+		if resp.Spent {
+			return nil // this process's Graphviz is spent; the Engine starts another
 		}
 	}
 	return ctx.Err()
@@ -183,7 +189,12 @@ func (w *worker) runWithin(timeout time.Duration, dot []byte, format string, lim
 		if resp.Kind > 0 && resp.Kind < len(errorKinds) {
 			kind = resp.Kind
 		}
-		return nil, remoteError{msg: resp.Err, kind: errorKinds[kind]}
+		err := remoteError{msg: resp.Err, kind: errorKinds[kind]}
+		if resp.Spent {
+			w.broken = true
+			return nil, graphvizError{err}
+		}
+		return nil, err
 	}
 	return resp.Out, nil
 }
