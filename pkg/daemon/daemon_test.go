@@ -6,10 +6,13 @@ import (
 	"flag"
 	"log/slog"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/samspill/samspill/pkg/daemon"
+	"github.com/samspill/samspill/pkg/jsserver/jsservertest"
+	"github.com/samspill/samspill/pkg/natsperm"
 )
 
 func TestServeStopsInOrder(t *testing.T) {
@@ -56,5 +59,26 @@ func TestFlagsNeedAMasterKey(t *testing.T) {
 	}
 	if _, _, err := f.Connect("x"); err == nil {
 		t.Fatal("connected without a master key")
+	}
+}
+
+// TestDialUsesTheServiceInbox: a service's replies come to its own inbox
+// prefix (the only one its NATS permissions let it read), and a client
+// certificate without its key is refused before connecting.
+func TestDialUsesTheServiceInbox(t *testing.T) {
+	srv := jsservertest.Start(t)
+	f := daemon.Flags{NATS: srv.ClientURL()}
+	nc, err := f.Dial(natsperm.Graph)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	u, _ := natsperm.Lookup(natsperm.Graph)
+	if inbox := nc.NewRespInbox(); !strings.HasPrefix(inbox, u.Inbox+".") {
+		t.Errorf("reply inbox %q, want one under %s", inbox, u.Inbox)
+	}
+	f.TLSCert = "client.pem"
+	if _, err := f.Dial(natsperm.Graph); err == nil || !strings.Contains(err.Error(), "--tls-key") {
+		t.Errorf("a certificate without its key: %v", err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 
+	"github.com/samspill/samspill/pkg/natsperm"
 	"github.com/samspill/samspill/pkg/seal"
 	"github.com/samspill/samspill/pkg/telemetry"
 )
@@ -22,7 +23,11 @@ type Flags struct {
 	HTTP          string
 	MasterKeyFile string
 	Creds         string
-	Replicas      int
+	// TLSCert and TLSKey are the service's client certificate (its
+	// subject names the NATS user, see deploy/); TLSCA the CA that signed
+	// the servers' certificates.
+	TLSCert, TLSKey, TLSCA string
+	Replicas               int
 	// LogFormat is telemetry.LogJSON (default) or telemetry.LogText.
 	LogFormat string
 }
@@ -33,6 +38,9 @@ func (f *Flags) Register(fs *flag.FlagSet, defaultHTTP string) {
 	fs.StringVar(&f.HTTP, "http", defaultHTTP, "HTTP listen address (empty: no HTTP)")
 	fs.StringVar(&f.MasterKeyFile, "master-key", "", "file with the 64-hex-digit master key (required)")
 	fs.StringVar(&f.Creds, "creds", "", "NATS credentials file")
+	fs.StringVar(&f.TLSCert, "tls-cert", "", "client certificate (PEM) for NATS over TLS; its subject names the NATS user")
+	fs.StringVar(&f.TLSKey, "tls-key", "", "the client certificate's private key (PEM)")
+	fs.StringVar(&f.TLSCA, "tls-ca", "", "CA certificate (PEM) that signed the NATS servers' certificates")
 	fs.IntVar(&f.Replicas, "replicas", 1, "stream replicas: 1 single node, 3 cluster")
 	fs.StringVar(&f.LogFormat, "log-format", telemetry.LogJSON, "log lines as json or text")
 	fs.BoolFunc("log-json", "log JSON lines (the default; same as --log-format json)", func(v string) error {
@@ -65,8 +73,22 @@ func (f Flags) Connect(name string) (*nats.Conn, []byte, error) {
 // that never reads map keys (the gap service).
 func (f Flags) Dial(name string) (*nats.Conn, error) {
 	opts := []nats.Option{nats.Name(name), nats.MaxReconnects(-1)}
+	if u, ok := natsperm.Lookup(name); ok && u.Inbox != "" {
+		// Replies come to the service's own inbox prefix, the only one
+		// its NATS permissions let it subscribe to.
+		opts = append(opts, nats.CustomInboxPrefix(u.Inbox))
+	}
 	if f.Creds != "" {
 		opts = append(opts, nats.UserCredentials(f.Creds))
+	}
+	if (f.TLSCert == "") != (f.TLSKey == "") {
+		return nil, fmt.Errorf("connect %s: --tls-cert and --tls-key go together", f.NATS)
+	}
+	if f.TLSCert != "" {
+		opts = append(opts, nats.ClientCert(f.TLSCert, f.TLSKey))
+	}
+	if f.TLSCA != "" {
+		opts = append(opts, nats.RootCAs(f.TLSCA))
 	}
 	nc, err := nats.Connect(f.NATS, opts...)
 	if err != nil {

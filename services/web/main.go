@@ -24,6 +24,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 
+	"github.com/samspill/samspill/pkg/daemon"
+	"github.com/samspill/samspill/pkg/natsperm"
 	"github.com/samspill/samspill/pkg/telemetry"
 	"github.com/samspill/samspill/services/web/web"
 )
@@ -35,6 +37,10 @@ func main() {
 	logJSON := fs.Bool("log-json", false, "log JSON lines instead of text")
 	keyFile := fs.String("session-key-file", "", "file with the session signing key in hex (empty: a random key)")
 	apiBase := fs.String("api", "", "base URL of the HTTP API for export links (empty: the same origin)")
+	var dial daemon.Flags
+	fs.StringVar(&dial.TLSCert, "tls-cert", "", "client certificate (PEM) for NATS over TLS; its subject names the NATS user")
+	fs.StringVar(&dial.TLSKey, "tls-key", "", "the client certificate's private key (PEM)")
+	fs.StringVar(&dial.TLSCA, "tls-ca", "", "CA certificate (PEM) that signed the NATS servers' certificates")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return
@@ -48,13 +54,14 @@ func main() {
 	logger := slog.New(telemetry.LogHandler(h))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, logger, *natsURL, *addr, *keyFile, *apiBase); err != nil {
+	dial.NATS = *natsURL
+	if err := run(ctx, logger, dial, *addr, *keyFile, *apiBase); err != nil {
 		logger.Error("web", "err", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, logger *slog.Logger, natsURL, addr, keyFile, apiBase string) error {
+func run(ctx context.Context, logger *slog.Logger, dial daemon.Flags, addr, keyFile, apiBase string) error {
 	var key []byte
 	if keyFile != "" {
 		b, err := os.ReadFile(keyFile)
@@ -65,9 +72,10 @@ func run(ctx context.Context, logger *slog.Logger, natsURL, addr, keyFile, apiBa
 			return fmt.Errorf("session key %s: want at least 32 bytes in hex", keyFile)
 		}
 	}
-	nc, err := nats.Connect(natsURL, nats.Name("samspill-web"), nats.MaxReconnects(-1))
+	// As its own NATS user, with its own reply inbox (see docs/security.md).
+	nc, err := dial.Dial(natsperm.Web)
 	if err != nil {
-		return fmt.Errorf("connect %s: %w", natsURL, err)
+		return err
 	}
 	defer nc.Close()
 	// The application's context ends before the HTTP server shuts down,
@@ -97,7 +105,7 @@ func run(ctx context.Context, logger *slog.Logger, natsURL, addr, keyFile, apiBa
 	hs := &http.Server{Addr: addr, Handler: telemetry.HTTP(routes, metrics, tracing.Provider), ReadHeaderTimeout: 5 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.ListenAndServe() }()
-	logger.Info("web up", "http", addr, "nats", natsURL)
+	logger.Info("web up", "http", addr, "nats", dial.NATS)
 	select {
 	case <-ctx.Done():
 	case err := <-errc:
