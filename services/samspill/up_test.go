@@ -27,11 +27,17 @@ func startUp(t *testing.T, cfg upConfig) (string, func() error) {
 // startUpNATS is startUp that also returns the NATS URL.
 func startUpNATS(t *testing.T, cfg upConfig) (string, string, func() error) {
 	t.Helper()
+	return startUpLogging(t, cfg, slog.New(slog.DiscardHandler))
+}
+
+// startUpLogging is startUpNATS with up's logger.
+func startUpLogging(t *testing.T, cfg upConfig, logger *slog.Logger) (string, string, func() error) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- up(ctx, cfg, pw, slog.New(slog.DiscardHandler))
+		done <- up(ctx, cfg, pw, logger)
 		pw.Close()
 	}()
 	addr := make(chan string, 1)
