@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 // samspill up serves one registry for the whole process at GET /metrics:
@@ -26,13 +27,23 @@ func TestUpServesMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.Body.Close()
-	r, err = http.Get(base + "/metrics")
-	if err != nil {
-		t.Fatal(err)
+	// The graph service reports its position once it has applied an
+	// event, which happens after the command is acknowledged: scrape
+	// until it has.
+	var out string
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		r, err = http.Get(base + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(r.Body)
+		r.Body.Close()
+		out = string(body)
+		if strings.Contains(out, `samspill_projection_position{projection="samspill-graph"}`) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
-	body, _ := io.ReadAll(r.Body)
-	r.Body.Close()
-	out := string(body)
 	for _, want := range []string{
 		`samspill_commands_total{command="open_map",outcome="ok"} 1`,
 		`samspill_commands_total{command="add_actor",outcome="invalid"} 1`,
