@@ -6,13 +6,9 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"encoding/xml"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/nats-io/nats.go"
 
 	"github.com/samspill/samspill/pkg/mapdoc"
 	"github.com/samspill/samspill/pkg/netfile"
@@ -75,32 +71,6 @@ func (e *env) exportWorld() exportWorld {
 	return w
 }
 
-// exportService starts the graph service on the world and its micro
-// endpoints on the test's connection.
-func (e *env) exportService(last uint64) (*graph.Service, *nats.Conn) {
-	e.t.Helper()
-	ctx := context.Background()
-	g := e.graph()
-	e.t.Cleanup(func() { _ = g.Stop(ctx) })
-	if err := g.WaitFor(ctx, last); err != nil {
-		e.t.Fatal(err)
-	}
-	nc := e.js.Conn()
-	m, err := g.AddMicro(ctx, nc)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	e.t.Cleanup(func() { _ = m.Stop() })
-	return g, nc
-}
-
-func download(t *testing.T, h http.Handler, url string) *httptest.ResponseRecorder {
-	t.Helper()
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, url, nil))
-	return rec
-}
-
 // xmlGraph reads GraphML or GEXF far enough to count and name: the root's
 // namespace, every node's id and label (GEXF attribute, GraphML data
 // v_label) and the edges.
@@ -160,7 +130,7 @@ func parseGraph(t *testing.T, what string, b []byte) xmlGraph {
 func TestExportsOfACitizenMap(t *testing.T) {
 	e := setup(t)
 	w := e.exportWorld()
-	g, nc := e.exportService(w.last)
+	g, nc := e.running(w.last)
 	h := g.Handler()
 	ans, err := g.Map(context.Background(), graph.MapQuery{MapID: w.citizenMap})
 	if err != nil {
@@ -178,7 +148,7 @@ func TestExportsOfACitizenMap(t *testing.T) {
 		{base + "/export.gexf", netfile.ContentTypeGEXF, ".gexf"},
 		{base + "/careteam.json", "application/fhir+json", ".json"},
 	} {
-		rec := download(t, h, tc.url)
+		rec := fetch(t, h, tc.url)
 		if rec.Code != 200 || rec.Header().Get("Content-Type") != tc.contentType {
 			t.Fatalf("%s: %d %s: %s", tc.url, rec.Code, rec.Header().Get("Content-Type"), rec.Body)
 		}
@@ -191,15 +161,15 @@ func TestExportsOfACitizenMap(t *testing.T) {
 		}
 	}
 	// The map document is the map query's, in canonical form.
-	if got := download(t, h, base+"/export.json").Body.Bytes(); !bytes.Equal(got, mapdoc.Canonical(doc)) {
+	if got := fetch(t, h, base+"/export.json").Body.Bytes(); !bytes.Equal(got, mapdoc.Canonical(doc)) {
 		t.Errorf("export.json differs from the map document:\n%s", got)
 	}
 	// CSV: one row per relation or actor, every name exactly (formulas defused).
-	rel, err := csv.NewReader(download(t, h, base+"/export.csv").Body).ReadAll()
+	rel, err := csv.NewReader(fetch(t, h, base+"/export.csv").Body).ReadAll()
 	if err != nil || len(rel) != len(doc.Relations)+1 || strings.Join(rel[0], ",") != strings.Join(netfile.RelationColumns, ",") {
 		t.Fatalf("relations csv: %v %v", err, rel)
 	}
-	act, err := csv.NewReader(download(t, h, base+"/export.csv?table=actors").Body).ReadAll()
+	act, err := csv.NewReader(fetch(t, h, base+"/export.csv?table=actors").Body).ReadAll()
 	if err != nil || len(act) != len(doc.Actors)+1 {
 		t.Fatalf("actors csv: %v %v", err, act)
 	}
@@ -217,7 +187,7 @@ func TestExportsOfACitizenMap(t *testing.T) {
 	}
 	// GraphML and GEXF: the namespaces, every actor and relation, the names exactly.
 	for _, f := range []struct{ ext, ns string }{{"graphml", netfile.GraphMLNamespace}, {"gexf", netfile.GEXFNamespace}} {
-		x := parseGraph(t, f.ext, download(t, h, base+"/export."+f.ext).Body.Bytes())
+		x := parseGraph(t, f.ext, fetch(t, h, base+"/export."+f.ext).Body.Bytes())
 		labels := x.labels()
 		if x.XMLName.Space != f.ns || len(labels) != len(doc.Actors) || len(x.Edges)+len(x.GEXFEdges) != len(doc.Relations) {
 			t.Errorf("%s: namespace %q, %d nodes, %d edges; want %d, %d", f.ext, x.XMLName.Space, len(labels), len(x.Edges)+len(x.GEXFEdges), len(doc.Actors), len(doc.Relations))
@@ -237,7 +207,7 @@ func TestExportsOfACitizenMap(t *testing.T) {
 			Member struct{ Reference, Display string }
 		}
 	}
-	if err := json.Unmarshal(download(t, h, base+"/careteam.json").Body.Bytes(), &ct); err != nil {
+	if err := json.Unmarshal(fetch(t, h, base+"/careteam.json").Body.Bytes(), &ct); err != nil {
 		t.Fatal(err)
 	}
 	if ct.ResourceType != "CareTeam" || ct.Status != "active" || ct.Subject.Display != hostileLabel || len(ct.Participant) != 4 {
@@ -263,7 +233,7 @@ func TestExportsOfACitizenMap(t *testing.T) {
 		if format == "careteam" {
 			url = base + "/careteam.json"
 		}
-		if msg.Header.Get("Content-Type") != ct || !bytes.Equal(msg.Data, download(t, h, url).Body.Bytes()) {
+		if msg.Header.Get("Content-Type") != ct || !bytes.Equal(msg.Data, fetch(t, h, url).Body.Bytes()) {
 			t.Errorf("micro %s: %q, %d bytes differ from HTTP", format, msg.Header.Get("Content-Type"), len(msg.Data))
 		}
 	}
@@ -272,7 +242,7 @@ func TestExportsOfACitizenMap(t *testing.T) {
 func TestExportsRefuseByField(t *testing.T) {
 	e := setup(t)
 	w := e.exportWorld()
-	g, nc := e.exportService(w.last)
+	g, nc := e.running(w.last)
 	h := g.Handler()
 	base := "/v1/maps/" + w.citizenMap
 	for _, tc := range []struct {
@@ -294,7 +264,7 @@ func TestExportsRefuseByField(t *testing.T) {
 		{"/v1/areas/3203/export.csv", 404, ""},
 		{"/v1/areas/3203/export.graphml?knownAt=yesterday", 400, "knownAt"},
 	} {
-		rec := download(t, h, tc.url)
+		rec := fetch(t, h, tc.url)
 		var p struct {
 			Status int    `json:"status"`
 			Field  string `json:"field"`
@@ -334,12 +304,12 @@ func TestExportsRefuseByField(t *testing.T) {
 func TestErasedMapExportsNoNames(t *testing.T) {
 	e := setup(t)
 	w := e.exportWorld()
-	g, _ := e.exportService(w.last)
+	g, _ := e.running(w.last)
 	h := g.Handler()
 	base := "/v1/maps/" + w.erasedMap
 	for _, url := range []string{base + "/export.json", base + "/export.csv", base + "/export.csv?table=actors",
 		base + "/export.graphml", base + "/export.gexf", base + "/careteam.json"} {
-		rec := download(t, h, url)
+		rec := fetch(t, h, url)
 		if rec.Code != 200 {
 			t.Fatalf("%s: %d %s", url, rec.Code, rec.Body)
 		}
@@ -364,10 +334,10 @@ func TestErasedMapExportsNoNames(t *testing.T) {
 func TestAreaExports(t *testing.T) {
 	e := setup(t)
 	w := e.exportWorld()
-	g, nc := e.exportService(w.last)
+	g, nc := e.running(w.last)
 	h := g.Handler()
 	for _, f := range []struct{ ext, ns, ct string }{{"graphml", netfile.GraphMLNamespace, netfile.ContentTypeGraphML}, {"gexf", netfile.GEXFNamespace, netfile.ContentTypeGEXF}} {
-		rec := download(t, h, "/v1/areas/3203/export."+f.ext+"?at=2026-11-23")
+		rec := fetch(t, h, "/v1/areas/3203/export."+f.ext+"?at=2026-11-23")
 		if rec.Code != 200 || rec.Header().Get("Content-Type") != f.ct {
 			t.Fatalf("%s: %d %s", f.ext, rec.Code, rec.Body)
 		}
@@ -400,7 +370,7 @@ func TestAreaExports(t *testing.T) {
 	}
 	// As the log stood before anything was recorded: no shared citizens,
 	// so no edge, and the file name says so.
-	rec := download(t, h, "/v1/areas/3203/export.graphml?at=2026-11-23&knownAt=2000-01-01T00:00:00Z")
+	rec := fetch(t, h, "/v1/areas/3203/export.graphml?at=2026-11-23&knownAt=2000-01-01T00:00:00Z")
 	if rec.Code != 200 || strings.Contains(rec.Body.String(), "e_sharedCitizens") && strings.Contains(rec.Body.String(), "<edge") {
 		t.Errorf("knownAt before the log: %d %s", rec.Code, rec.Body)
 	}

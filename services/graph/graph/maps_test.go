@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -24,33 +23,6 @@ func (e *env) doAs(principal string, c command.Command) command.Result {
 		e.t.Fatalf("%s: %v", c.CommandName(), err)
 	}
 	return r
-}
-
-// running starts the graph service, waits for it to apply the log up to
-// last, and registers its micro endpoints on the test's connection.
-func (e *env) running(last uint64) (*graph.Service, *nats.Conn) {
-	e.t.Helper()
-	ctx := context.Background()
-	g := e.graph()
-	e.t.Cleanup(func() { _ = g.Stop(ctx) })
-	if err := g.WaitFor(ctx, last); err != nil {
-		e.t.Fatal(err)
-	}
-	nc := e.js.Conn()
-	m, err := g.AddMicro(ctx, nc)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	e.t.Cleanup(func() { _ = m.Stop() })
-	return g, nc
-}
-
-// fetch GETs url from h.
-func fetch(t *testing.T, h http.Handler, url string) *httptest.ResponseRecorder {
-	t.Helper()
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, url, nil))
-	return rec
 }
 
 // refused checks that url is answered with status and a problem naming

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/samspill/samspill/pkg/date"
@@ -79,6 +80,33 @@ func (e *env) graph() *graph.Service {
 		e.t.Fatal(err)
 	}
 	return s
+}
+
+// running starts the graph service, waits for it to apply the log up to
+// last, and registers its micro endpoints on the test's connection.
+func (e *env) running(last uint64) (*graph.Service, *nats.Conn) {
+	e.t.Helper()
+	ctx := context.Background()
+	g := e.graph()
+	e.t.Cleanup(func() { _ = g.Stop(ctx) })
+	if err := g.WaitFor(ctx, last); err != nil {
+		e.t.Fatal(err)
+	}
+	nc := e.js.Conn()
+	m, err := g.AddMicro(ctx, nc)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() { _ = m.Stop() })
+	return g, nc
+}
+
+// fetch GETs url from h.
+func fetch(t *testing.T, h http.Handler, url string) *httptest.ResponseRecorder {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, url, nil))
+	return rec
 }
 
 func d(s string) date.Date { return date.MustParse(s) }
