@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/url"
@@ -90,10 +89,6 @@ func cmdMapList(o *serverOptions, stdout io.Writer) *cobra.Command {
 		Example: "  samspill map list --municipality 3203\n  samspill map list --mine --as user:kari.nordmann",
 		Args:    noArgs,
 		RunE: runE(func(cmd *cobra.Command, _ []string) error {
-			c, err := o.client()
-			if err != nil {
-				return err
-			}
 			q := url.Values{}
 			if municipality != "" {
 				q.Set("municipality", municipality)
@@ -104,16 +99,9 @@ func cmdMapList(o *serverOptions, stdout io.Writer) *cobra.Command {
 				}
 				q.Set("openedBy", o.principal)
 			}
-			b, err := c.get(cmd.Context(), "/v1/maps", q)
-			if err != nil {
-				return err
-			}
-			if o.output == "json" {
-				return printJSON(stdout, b, nil)
-			}
 			var maps []mapSummary
-			if err := json.Unmarshal(b, &maps); err != nil {
-				return fmt.Errorf("GET /v1/maps: %w", err)
+			if text, err := o.read(cmd.Context(), stdout, "/v1/maps", q, &maps); !text {
+				return err
 			}
 			if len(maps) == 0 {
 				_, err := fmt.Fprintln(stdout, "No maps.")
@@ -174,20 +162,12 @@ func cmdMapShow(o *serverOptions, stdout io.Writer) *cobra.Command {
 		Args:              positional("MAP"),
 		ValidArgsFunction: completeMaps(o),
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
-			c, err := o.client()
-			if err != nil {
-				return err
-			}
-			b, err := c.get(cmd.Context(), "/v1/maps/"+url.PathEscape(args[0]), timeQuery(at, knownAt))
-			if err != nil {
-				return err
-			}
-			if o.output == "json" {
-				return printJSON(stdout, b, nil)
-			}
 			var ans mapAnswer
-			if err := json.Unmarshal(b, &ans); err != nil || ans.Document == nil {
-				return fmt.Errorf("GET /v1/maps/%s: not a map answer: %v", args[0], err)
+			if text, err := o.read(cmd.Context(), stdout, "/v1/maps/"+url.PathEscape(args[0]), timeQuery(at, knownAt), &ans); !text {
+				return err
+			}
+			if ans.Document == nil {
+				return fmt.Errorf("GET /v1/maps/%s: not a map answer", args[0])
 			}
 			return printMap(stdout, ans)
 		}),
@@ -288,23 +268,16 @@ func cmdMapGaps(o *serverOptions, stdout io.Writer) *cobra.Command {
 		Args:              positional("MAP"),
 		ValidArgsFunction: completeMaps(o),
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
-			c, err := o.client()
-			if err != nil {
-				return err
-			}
-			b, err := c.get(cmd.Context(), "/v1/maps/"+url.PathEscape(args[0])+"/gaps", url.Values{"lang": {lang}})
-			if err != nil {
-				return err
-			}
-			if o.output == "json" {
-				return printJSON(stdout, b, nil)
-			}
 			var ans gapsAnswer
-			if err := json.Unmarshal(b, &ans); err != nil {
-				return fmt.Errorf("GET /v1/maps/%s/gaps: %w", args[0], err)
+			if text, err := o.read(cmd.Context(), stdout, "/v1/maps/"+url.PathEscape(args[0])+"/gaps", url.Values{"lang": {lang}}, &ans); !text {
+				return err
 			}
 			if len(ans.Gaps) == 0 {
 				_, err := fmt.Fprintln(stdout, "No open coordination gaps.")
+				return err
+			}
+			c, err := o.client()
+			if err != nil {
 				return err
 			}
 			names := actorNames(cmd.Context(), c, args[0])
@@ -327,7 +300,9 @@ func cmdMapGaps(o *serverOptions, stdout io.Writer) *cobra.Command {
 func actorNames(ctx context.Context, c *client, mapID string) map[string]string {
 	var ans mapAnswer
 	names := map[string]string{}
-	if err := c.getJSON(ctx, "/v1/maps/"+url.PathEscape(mapID), nil, &ans); err != nil || ans.Document == nil {
+	// Machine ids: the ids gaps name actors by (an imported map's document
+	// ids differ).
+	if err := c.getJSON(ctx, "/v1/maps/"+url.PathEscape(mapID), url.Values{"ids": {"machine"}}, &ans); err != nil || ans.Document == nil {
 		return names
 	}
 	for _, a := range ans.Document.Actors {
@@ -346,20 +321,9 @@ func cmdMapHistory(o *serverOptions, stdout io.Writer) *cobra.Command {
 		Args:              positional("MAP"),
 		ValidArgsFunction: completeMaps(o),
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
-			c, err := o.client()
-			if err != nil {
-				return err
-			}
-			b, err := c.get(cmd.Context(), "/v1/maps/"+url.PathEscape(args[0])+"/history", nil)
-			if err != nil {
-				return err
-			}
-			if o.output == "json" {
-				return printJSON(stdout, b, nil)
-			}
 			var ans historyAnswer
-			if err := json.Unmarshal(b, &ans); err != nil {
-				return fmt.Errorf("GET /v1/maps/%s/history: %w", args[0], err)
+			if text, err := o.read(cmd.Context(), stdout, "/v1/maps/"+url.PathEscape(args[0])+"/history", nil, &ans); !text {
+				return err
 			}
 			tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "VERSION\tEVENT\tVALID\tRECORDED")
@@ -369,7 +333,7 @@ func cmdMapHistory(o *serverOptions, stdout io.Writer) *cobra.Command {
 			if err := tw.Flush(); err != nil {
 				return err
 			}
-			_, err = fmt.Fprintf(stdout, "Dates: %s\n", strings.Join(ans.Dates, " "))
+			_, err := fmt.Fprintf(stdout, "Dates: %s\n", strings.Join(ans.Dates, " "))
 			return err
 		}),
 	}
@@ -487,10 +451,6 @@ func cmdDirectory(stdout, stderr io.Writer) *cobra.Command {
 		Example: "  samspill directory search 'nav gr' --municipality 0301",
 		Args:    positional("Q"),
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
-			c, err := o.client()
-			if err != nil {
-				return err
-			}
 			q := url.Values{"q": {args[0]}}
 			if municipality != "" {
 				q.Set("municipality", municipality)
@@ -501,20 +461,13 @@ func cmdDirectory(stdout, stderr io.Writer) *cobra.Command {
 			if cmd.Flags().Changed("limit") {
 				q.Set("limit", strconv.Itoa(limit))
 			}
-			b, err := c.get(cmd.Context(), "/v1/directory", q)
-			if err != nil {
-				return err
-			}
-			if o.output == "json" {
-				return printJSON(stdout, b, nil)
-			}
 			var ans struct {
 				Entries []struct {
 					EntryID, Name, Kind, Sector, Municipality, Parent string
 				} `json:"entries"`
 			}
-			if err := json.Unmarshal(b, &ans); err != nil {
-				return fmt.Errorf("GET /v1/directory: %w", err)
+			if text, err := o.read(cmd.Context(), stdout, "/v1/directory", q, &ans); !text {
+				return err
 			}
 			if len(ans.Entries) == 0 {
 				_, err := fmt.Fprintln(stdout, "No entries.")

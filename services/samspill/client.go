@@ -198,6 +198,28 @@ func (c *client) getJSON(ctx context.Context, path string, q url.Values, v any) 
 	return nil
 }
 
+// read GETs path for a command that prints an answer. With --output json
+// it prints the answer as the server wrote it and returns false; otherwise
+// it decodes the answer into v and returns true, for the caller to print
+// as text.
+func (o *serverOptions) read(ctx context.Context, stdout io.Writer, path string, q url.Values, v any) (bool, error) {
+	c, err := o.client()
+	if err != nil {
+		return false, err
+	}
+	b, err := c.get(ctx, path, q)
+	if err != nil {
+		return false, err
+	}
+	if o.output == "json" {
+		return false, printJSON(stdout, b, nil)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return false, fmt.Errorf("GET %s: the answer is not what samspill expects: %w", path, err)
+	}
+	return true, nil
+}
+
 // command sends a command (a JSON object) to POST /v1/commands/{name}.
 func (c *client) command(ctx context.Context, name string, body []byte) (command.Result, []byte, error) {
 	var res command.Result
