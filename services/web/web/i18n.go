@@ -159,7 +159,7 @@ func newCatalogue() *catalogue {
 	add("form.actor.relation.serves", "Serves the person", "Yter tjenester til personen")
 	add("form.actor.relation.coordinates", "Coordinates for the person", "Koordinerer for personen")
 	add("form.actor.relation.family", "Family or next of kin", "Familie eller pårørende")
-	add("form.actor.relation.peer", "Peer support", "Likepersonsstøtte")
+	add("form.actor.relation.peer-support", "Peer support", "Likepersonsstøtte")
 	add("form.private.title", "Add a private actor", "Legg til en privat aktør")
 	add("form.private.name.hint", "A relative, friend or named professional; first name and initial is enough.", "En pårørende, venn eller navngitt fagperson; fornavn og initial holder.")
 	add("form.private.submit", "Add actor", "Legg til aktør")
