@@ -14,53 +14,12 @@ import (
 
 	"github.com/samspill/samspill/pkg/date"
 	"github.com/samspill/samspill/pkg/draw"
-	"github.com/samspill/samspill/pkg/mapdoc"
+	"github.com/samspill/samspill/services/gap/gap"
+	"github.com/samspill/samspill/services/graph/graph"
 )
 
-// mapSummary is one map of GET /v1/maps (contract 1).
-type mapSummary struct {
-	MapID        string `json:"mapId"`
-	Focus        string `json:"focus"`
-	Municipality string `json:"municipality,omitempty"`
-	Version      uint64 `json:"version"`
-	Closed       bool   `json:"closed,omitempty"`
-	Erased       bool   `json:"erased,omitempty"`
-	OpenedBy     string `json:"openedBy,omitempty"`
-	Opened       string `json:"opened,omitempty"`
-	UpdatedAt    string `json:"updatedAt,omitempty"`
-	Label        string `json:"label,omitempty"`
-}
-
-// mapAnswer is GET /v1/maps/{mapId}.
-type mapAnswer struct {
-	Version  uint64           `json:"version"`
-	Erased   bool             `json:"erased,omitempty"`
-	Document *mapdoc.Document `json:"document"`
-}
-
-// historyAnswer is GET /v1/maps/{mapId}/history (contract 3).
-type historyAnswer struct {
-	MapID  string `json:"mapId"`
-	Events []struct {
-		Version    uint64 `json:"version"`
-		Type       string `json:"type"`
-		ValidTime  string `json:"validTime"`
-		RecordedAt string `json:"recordedAt"`
-	} `json:"events"`
-	Dates []string `json:"dates"`
-}
-
-// gapsAnswer is GET /v1/maps/{mapId}/gaps.
-type gapsAnswer struct {
-	Gaps []struct {
-		Rule        string   `json:"rule"`
-		Actors      []string `json:"actors"`
-		Severity    string   `json:"severity"`
-		Explanation string   `json:"explanation"`
-		Next        string   `json:"next"`
-		OpenedOn    string   `json:"openedOn"`
-	} `json:"gaps"`
-}
+// The answers are the services' own types (graph.MapSummary, MapAnswer,
+// HistoryAnswer; gap.Answer), so the command line reads what they write.
 
 func cmdMap(stdout, stderr io.Writer) *cobra.Command {
 	g := group("map", "open, list, show, close or erase maps; their gaps, history and picture",
@@ -99,7 +58,7 @@ func cmdMapList(o *serverOptions, stdout io.Writer) *cobra.Command {
 				}
 				q.Set("openedBy", o.principal)
 			}
-			var maps []mapSummary
+			var maps []graph.MapSummary
 			if text, err := o.read(cmd.Context(), stdout, "/v1/maps", q, &maps); !text {
 				return err
 			}
@@ -111,7 +70,7 @@ func cmdMapList(o *serverOptions, stdout io.Writer) *cobra.Command {
 			fmt.Fprintln(tw, "MAP\tFOCUS\tMUNICIPALITY\tVERSION\tSTATE\tOPENED\tUPDATED\tLABEL")
 			for _, m := range maps {
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", m.MapID, m.Focus, dash(m.Municipality), m.Version,
-					state(m.Closed, m.Erased), dash(m.Opened), dash(m.UpdatedAt), dash(m.Label))
+					state(m.Closed, m.Erased), dash(dateText(m.Opened)), dash(timeText(m.UpdatedAt)), dash(m.Label))
 			}
 			return tw.Flush()
 		}),
@@ -119,6 +78,22 @@ func cmdMapList(o *serverOptions, stdout io.Writer) *cobra.Command {
 	cmd.Flags().StringVar(&municipality, "municipality", "", "only the maps of this municipality `number`")
 	cmd.Flags().BoolVar(&mine, "mine", false, "only the maps opened by --as, with their labels")
 	return cmd
+}
+
+// dateText is a date as YYYY-MM-DD, or empty for none.
+func dateText(d date.Date) string {
+	if d.IsZero() {
+		return ""
+	}
+	return d.String()
+}
+
+// timeText is a record time in RFC 3339 (UTC), or empty for none.
+func timeText(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
 }
 
 func state(closed, erased bool) string {
@@ -162,7 +137,7 @@ func cmdMapShow(o *serverOptions, stdout io.Writer) *cobra.Command {
 		Args:              positional("MAP"),
 		ValidArgsFunction: completeMaps(o),
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
-			var ans mapAnswer
+			var ans graph.MapAnswer
 			if text, err := o.read(cmd.Context(), stdout, "/v1/maps/"+url.PathEscape(args[0]), timeQuery(at, knownAt), &ans); !text {
 				return err
 			}
@@ -178,7 +153,7 @@ func cmdMapShow(o *serverOptions, stdout io.Writer) *cobra.Command {
 }
 
 // printMap writes a map for people.
-func printMap(w io.Writer, ans mapAnswer) error {
+func printMap(w io.Writer, ans graph.MapAnswer) error {
 	d := ans.Document
 	where := d.Focus.Municipality
 	if where == "" {
@@ -268,7 +243,7 @@ func cmdMapGaps(o *serverOptions, stdout io.Writer) *cobra.Command {
 		Args:              positional("MAP"),
 		ValidArgsFunction: completeMaps(o),
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
-			var ans gapsAnswer
+			var ans gap.Answer
 			if text, err := o.read(cmd.Context(), stdout, "/v1/maps/"+url.PathEscape(args[0])+"/gaps", url.Values{"lang": {lang}}, &ans); !text {
 				return err
 			}
@@ -298,7 +273,7 @@ func cmdMapGaps(o *serverOptions, stdout io.Writer) *cobra.Command {
 // actorNames are the names of a map's actors by id, for people to read
 // gaps by; none when the map cannot be read (the ids are shown then).
 func actorNames(ctx context.Context, c *client, mapID string) map[string]string {
-	var ans mapAnswer
+	var ans graph.MapAnswer
 	names := map[string]string{}
 	// Machine ids: the ids gaps name actors by (an imported map's document
 	// ids differ).
@@ -321,19 +296,23 @@ func cmdMapHistory(o *serverOptions, stdout io.Writer) *cobra.Command {
 		Args:              positional("MAP"),
 		ValidArgsFunction: completeMaps(o),
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
-			var ans historyAnswer
+			var ans graph.HistoryAnswer
 			if text, err := o.read(cmd.Context(), stdout, "/v1/maps/"+url.PathEscape(args[0])+"/history", nil, &ans); !text {
 				return err
 			}
 			tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "VERSION\tEVENT\tVALID\tRECORDED")
 			for _, e := range ans.Events {
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", e.Version, e.Type, e.ValidTime, e.RecordedAt)
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", e.Version, e.Type, dateText(e.ValidTime), timeText(e.RecordedAt))
 			}
 			if err := tw.Flush(); err != nil {
 				return err
 			}
-			_, err := fmt.Fprintf(stdout, "Dates: %s\n", strings.Join(ans.Dates, " "))
+			dates := make([]string, len(ans.Dates))
+			for i, d := range ans.Dates {
+				dates[i] = d.String()
+			}
+			_, err := fmt.Fprintf(stdout, "Dates: %s\n", strings.Join(dates, " "))
 			return err
 		}),
 	}
@@ -425,13 +404,13 @@ func completeMaps(o *serverOptions) cobra.CompletionFunc {
 		}
 		ctx, cancel := context.WithTimeout(cmd.Context(), 3*time.Second)
 		defer cancel()
-		var maps []mapSummary
+		var maps []graph.MapSummary
 		if err := c.getJSON(ctx, "/v1/maps", nil, &maps); err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
 		out := make([]cobra.Completion, 0, len(maps))
 		for _, m := range maps {
-			out = append(out, cobra.CompletionWithDesc(m.MapID, m.Focus+" "+m.Municipality+" "+state(m.Closed, m.Erased)))
+			out = append(out, cobra.CompletionWithDesc(m.MapID, string(m.Focus)+" "+m.Municipality+" "+state(m.Closed, m.Erased)))
 		}
 		return out, cobra.ShellCompDirectiveNoFileComp
 	}
