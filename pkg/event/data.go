@@ -691,3 +691,39 @@ func (d ConsentRecorded) Validate() error {
 	c.valid("status", d.Status.Valid(), d.Status)
 	return c.err()
 }
+
+// IsPrincipal reports whether s has the form of a principal.
+func IsPrincipal(s string) bool { return principalPattern.MatchString(s) }
+
+// AccessGranted assigns the map to a coordinator: from now on they may read
+// and write it. The coordinator who opens a map is assigned by its
+// map_opened event; this event assigns another. Written by the command
+// grant_access, which only an administrator may give.
+type AccessGranted struct {
+	// Principal is the pseudonymous id of the coordinator.
+	Principal string `json:"principal"`
+}
+
+func (AccessGranted) EventType() Type { return TypeAccessGranted }
+
+func (d AccessGranted) Validate() error {
+	var c checker
+	c.valid("principal", IsPrincipal(d.Principal), d.Principal)
+	return c.err()
+}
+
+// AccessRevoked ends a coordinator's assignment to the map, whether it came
+// from map_opened or from access_granted. Written by the command
+// revoke_access.
+type AccessRevoked struct {
+	// Principal is the pseudonymous id of the coordinator.
+	Principal string `json:"principal"`
+}
+
+func (AccessRevoked) EventType() Type { return TypeAccessRevoked }
+
+func (d AccessRevoked) Validate() error {
+	var c checker
+	c.valid("principal", IsPrincipal(d.Principal), d.Principal)
+	return c.err()
+}

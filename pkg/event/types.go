@@ -57,6 +57,9 @@ const (
 	TypeParticipationAssessed Type = "no.samspill.map.v1.participation_assessed"
 	TypeConsentRecorded       Type = "no.samspill.map.v1.consent_recorded"
 
+	TypeAccessGranted Type = "no.samspill.map.v1.access_granted"
+	TypeAccessRevoked Type = "no.samspill.map.v1.access_revoked"
+
 	TypeGapOpened Type = "no.samspill.gap.v1.gap_opened"
 	TypeGapClosed Type = "no.samspill.gap.v1.gap_closed"
 )
@@ -90,6 +93,8 @@ var registry = map[Type]func() Data{
 	TypePlanClosed:            func() Data { return new(PlanClosed) },
 	TypeParticipationAssessed: func() Data { return new(ParticipationAssessed) },
 	TypeConsentRecorded:       func() Data { return new(ConsentRecorded) },
+	TypeAccessGranted:         func() Data { return new(AccessGranted) },
+	TypeAccessRevoked:         func() Data { return new(AccessRevoked) },
 	TypeGapOpened:             func() Data { return new(GapOpened) },
 	TypeGapClosed:             func() Data { return new(GapClosed) },
 }

@@ -25,7 +25,19 @@ type History struct {
 	// opened the map; empty when the open_map event named none, or when
 	// the store was restored from a snapshot written before it was kept.
 	OpenedBy string
+	// Assigned are the principals of the coordinators the map is assigned
+	// to now, sorted: the one who opened it, and those granted access
+	// since (access_granted), less those whose access was revoked
+	// (access_revoked). Assignments are not facts of the map: they change
+	// who may see it, not what it says, so they are not among Facts.
+	Assigned []string
 	Facts    []Fact
+}
+
+// IsAssigned reports whether the map is assigned to principal now.
+func (h *History) IsAssigned(principal string) bool {
+	_, ok := slices.BinarySearch(h.Assigned, principal)
+	return ok && principal != ""
 }
 
 // Updated is the record time of the map's last event (zero when it has

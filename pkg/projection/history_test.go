@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/samspill/samspill/pkg/date"
+	"github.com/samspill/samspill/pkg/event"
+	"github.com/samspill/samspill/pkg/eventlog"
 	"github.com/samspill/samspill/pkg/projection"
 )
 
@@ -94,4 +97,57 @@ func TestSnapshotOfOlderFormatRefused(t *testing.T) {
 	if _, err := st.View(s.agg.ID, date.MustParse("2026-06-16"), time.Time{}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestAssignments: the coordinator who opens a map is assigned to it,
+// access_granted assigns another and access_revoked ends either; neither
+// event is a fact of the map (its history and views do not change), and
+// the assignments survive a snapshot round trip.
+func TestAssignments(t *testing.T) {
+	s, _, _, _, _, _ := history(t)
+	s.recs[0].Envelope.Principal = "user:kari"
+	facts := len(s.recs)
+	s.add("2026-07-02", "2026-07-02", &event.AccessGranted{Principal: "user:ola"})
+	s.add("2026-07-02", "2026-07-02", &event.AccessGranted{Principal: "user:ola"})
+	s.add("2026-07-03", "2026-07-03", &event.AccessRevoked{Principal: "user:kari"})
+	s.add("2026-07-03", "2026-07-03", &event.AccessRevoked{Principal: "user:nobody"})
+	st := load(t, s.recs)
+	h, _ := st.History(s.agg.ID)
+	if !slices.Equal(h.Assigned, []string{"user:ola"}) {
+		t.Fatalf("Assigned = %q, want [user:ola]", h.Assigned)
+	}
+	if len(h.Facts) != facts {
+		t.Fatalf("%d facts, want %d: assignments are not facts", len(h.Facts), facts)
+	}
+	if !st.Assigned(s.agg.ID, "user:ola") || st.Assigned(s.agg.ID, "user:kari") || st.Assigned(s.agg.ID, "") ||
+		st.Assigned("6a1c9f0e-2b7d-4e3a-8c5f-1d2e3f4a5b6c", "user:ola") {
+		t.Fatal("Assigned answers otherwise than the events say")
+	}
+	snap, err := st.MarshalSnapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	restored := projection.NewStore()
+	if err := restored.UnmarshalSnapshot(snap); err != nil {
+		t.Fatal(err)
+	}
+	if !restored.Assigned(s.agg.ID, "user:ola") || restored.Assigned(s.agg.ID, "user:kari") {
+		t.Fatal("assignments lost in a snapshot round trip")
+	}
+	// A copy taken before a change keeps what it had.
+	if err := st.Apply(eventlog.Record{Seq: s.seq + 1, Envelope: mustEnvelope(t, s.agg, &event.AccessGranted{Principal: "user:per"})}); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(h.Assigned, []string{"user:ola"}) || !st.Assigned(s.agg.ID, "user:per") {
+		t.Fatalf("copy %q changed, or the grant was not applied", h.Assigned)
+	}
+}
+
+func mustEnvelope(t *testing.T, agg event.Aggregate, d event.Data) event.Envelope {
+	t.Helper()
+	env, err := event.New(agg, "/samspill/test", date.MustParse("2026-07-04"), d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env
 }

@@ -79,14 +79,52 @@ func (s *Store) Apply(r eventlog.Record) error {
 			h = &History{MapID: agg.ID}
 			s.maps[agg.ID] = h
 		}
-		if _, opened := d.(*event.MapOpened); opened && h.OpenedBy == "" {
-			h.OpenedBy = r.Envelope.Principal
+		switch d := d.(type) {
+		case *event.MapOpened:
+			if h.OpenedBy == "" {
+				h.OpenedBy = r.Envelope.Principal
+				h.Assigned = assign(h.Assigned, r.Envelope.Principal)
+			}
+		case *event.AccessGranted:
+			h.Assigned = assign(h.Assigned, d.Principal)
+			return nil
+		case *event.AccessRevoked:
+			h.Assigned = unassign(h.Assigned, d.Principal)
+			return nil
 		}
 		h.Facts = append(h.Facts, f)
 	case event.AreaDirectory:
 		s.applyEntry(agg.ID, f)
 	}
 	return nil
+}
+
+// assign returns the sorted set as with principal in it. It makes a new
+// slice, so that copies handed out by History stay as they were.
+func assign(as []string, principal string) []string {
+	i, found := slices.BinarySearch(as, principal)
+	if found || principal == "" {
+		return as
+	}
+	return slices.Insert(slices.Clone(as), i, principal)
+}
+
+// unassign returns the sorted set as without principal, in a new slice.
+func unassign(as []string, principal string) []string {
+	i, found := slices.BinarySearch(as, principal)
+	if !found {
+		return as
+	}
+	return slices.Delete(slices.Clone(as), i, i+1)
+}
+
+// Assigned reports whether the map mapID is assigned to principal now; false
+// for a map the store does not hold.
+func (s *Store) Assigned(mapID, principal string) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	h := s.maps[mapID]
+	return h != nil && h.IsAssigned(principal)
 }
 
 func (s *Store) applyEntry(id string, f Fact) {
@@ -121,7 +159,7 @@ func (s *Store) History(mapID string) (*History, bool) {
 		return nil, false
 	}
 	// Facts are append-only; a capped slice is a stable copy.
-	return &History{MapID: h.MapID, OpenedBy: h.OpenedBy, Facts: h.Facts[:len(h.Facts):len(h.Facts)]}, true
+	return &History{MapID: h.MapID, OpenedBy: h.OpenedBy, Assigned: h.Assigned, Facts: h.Facts[:len(h.Facts):len(h.Facts)]}, true
 }
 
 // View returns a map on the valid date at as known at knownAt (zero: now).
@@ -226,7 +264,8 @@ func (s *Store) Directory() []Entry {
 // store keeps something new, so that an older snapshot is not read as if
 // it held everything: UnmarshalSnapshot refuses it with ErrSnapshotFormat
 // and the caller rebuilds from the log. 2: maps keep their openedBy.
-const SnapshotFormat = 2
+// 3: maps keep the principals they are assigned to.
+const SnapshotFormat = 3
 
 // ErrSnapshotFormat is returned for a snapshot of another format.
 var ErrSnapshotFormat = errors.New("projection: snapshot of another format")
@@ -244,6 +283,7 @@ type snapshotMap struct {
 	// OpenedBy is absent from snapshots written before it was kept; such
 	// maps load with no principal.
 	OpenedBy string         `json:"openedBy,omitempty"`
+	Assigned []string       `json:"assigned,omitempty"`
 	Facts    []snapshotFact `json:"facts"`
 }
 
@@ -267,7 +307,7 @@ func (s *Store) MarshalSnapshot() ([]byte, error) {
 	}
 	slices.Sort(ids)
 	for _, id := range ids {
-		m := snapshotMap{ID: id, OpenedBy: s.maps[id].OpenedBy}
+		m := snapshotMap{ID: id, OpenedBy: s.maps[id].OpenedBy, Assigned: s.maps[id].Assigned}
 		for _, f := range s.maps[id].Facts {
 			raw, err := json.Marshal(f.Data)
 			if err != nil {
@@ -300,7 +340,10 @@ func (s *Store) UnmarshalSnapshot(b []byte) error {
 	}
 	maps := make(map[string]*History, len(snap.Maps))
 	for _, m := range snap.Maps {
-		h := &History{MapID: m.ID, OpenedBy: m.OpenedBy, Facts: make([]Fact, 0, len(m.Facts))}
+		h := &History{MapID: m.ID, OpenedBy: m.OpenedBy, Assigned: m.Assigned, Facts: make([]Fact, 0, len(m.Facts))}
+		if !slices.IsSorted(h.Assigned) {
+			return fmt.Errorf("projection: snapshot of %s: assignments out of order", m.ID)
+		}
 		for _, f := range m.Facts {
 			d, err := (event.Envelope{Type: f.Type, Data: f.Data}).Decode()
 			if err != nil {
