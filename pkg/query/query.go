@@ -16,6 +16,7 @@ import (
 
 	"github.com/nats-io/nats.go/micro"
 
+	"github.com/samspill/samspill/pkg/access"
 	"github.com/samspill/samspill/pkg/date"
 	"github.com/samspill/samspill/pkg/problem"
 	"github.com/samspill/samspill/pkg/telemetry"
@@ -54,9 +55,13 @@ func NotFound(field, format string, args ...any) *Error {
 }
 
 // Status returns the HTTP status of err and the refusal to show for it:
-// 404 for not-found, 400 for another *Error, and 500 with a message that
-// reveals nothing for any other error.
+// 404 for not-found, 400 for another *Error, 401, 403 or 503 for a refusal
+// of package access, and 500 with a message that reveals nothing for any
+// other error.
 func Status(err error) (int, *Error) {
+	if st, code, ok := access.Status(err); ok {
+		return st, &Error{Code: code, Message: err.Error()}
+	}
 	var e *Error
 	if errors.As(err, &e) {
 		if e.Code == "not-found" {
@@ -84,12 +89,22 @@ func Decode[Q any](body []byte) (Q, error) {
 
 // Handler answers a micro request with f: the request's data decoded as
 // Q, the answer as JSON, or an error whose Nats-Service-Error-Code is the
-// HTTP status and whose body is the *Error. With a tracer provider in ctx
-// (telemetry.WithTracerProvider), each request is a server span, child of
-// the trace context in its headers, and f gets the span's context.
-func Handler[Q, A any](ctx context.Context, f func(context.Context, Q) (A, error)) micro.Handler {
+// HTTP status and whose body is the *Error. f gets the principal of the
+// request's assertion, verified by v, in its context (none when v is nil
+// or the request has no assertion: the service's guard refuses it). With a
+// tracer provider in ctx (telemetry.WithTracerProvider), each request is a
+// server span, child of the trace context in its headers, and f gets the
+// span's context.
+func Handler[Q, A any](ctx context.Context, v *access.Verifier, f func(context.Context, Q) (A, error)) micro.Handler {
 	return telemetry.MicroHandler(ctx, func(ctx context.Context, req micro.Request) {
-		q, err := Decode[Q](req.Data())
+		var err error
+		if v != nil {
+			ctx, err = v.FromHeaders(ctx, req.Headers())
+		}
+		var q Q
+		if err == nil {
+			q, err = Decode[Q](req.Data())
+		}
 		var ans A
 		if err == nil {
 			ans, err = f(ctx, q)

@@ -26,12 +26,12 @@ func (s *Service) AddMicro(ctx context.Context, nc *nats.Conn) (micro.Service, e
 	if err != nil {
 		return nil, fmt.Errorf("gap: add micro service: %w", err)
 	}
-	h := query.Handler(ctx, s.Gaps)
+	h := query.Handler(ctx, nil, s.Gaps)
 	if err := svc.AddEndpoint("gaps", h, micro.WithEndpointSubject(QuerySubject)); err != nil {
 		_ = svc.Stop()
 		return nil, fmt.Errorf("gap: add endpoint: %w", err)
 	}
-	if err := svc.AddEndpoint("prevalence", query.Handler(ctx, s.Prevalence), micro.WithEndpointSubject(PrevalenceSubject)); err != nil {
+	if err := svc.AddEndpoint("prevalence", query.Handler(ctx, nil, s.Prevalence), micro.WithEndpointSubject(PrevalenceSubject)); err != nil {
 		_ = svc.Stop()
 		return nil, fmt.Errorf("gap: add endpoint prevalence: %w", err)
 	}

@@ -26,16 +26,16 @@ func (s *Service) AddMicro(ctx context.Context, nc *nats.Conn) (micro.Service, e
 	}
 	g := svc.AddGroup(SubjectPrefix)
 	for name, h := range map[string]micro.Handler{
-		"map":           query.Handler(ctx, s.Map),
-		"changes":       query.Handler(ctx, s.Changes),
-		"neighbourhood": query.Handler(ctx, s.Neighbourhood),
-		"system":        query.Handler(ctx, s.System),
-		"bundle":        query.Handler(ctx, s.Bundle),
+		"map":           query.Handler(ctx, nil, s.Map),
+		"changes":       query.Handler(ctx, nil, s.Changes),
+		"neighbourhood": query.Handler(ctx, nil, s.Neighbourhood),
+		"system":        query.Handler(ctx, nil, s.System),
+		"bundle":        query.Handler(ctx, nil, s.Bundle),
 		"export":        s.exportHandler(ctx),
-		"maps":          query.Handler(ctx, s.Maps),
-		"directory":     query.Handler(ctx, s.Directory),
-		"history":       query.Handler(ctx, s.History),
-		"matrix":        query.Handler(ctx, s.Matrix),
+		"maps":          query.Handler(ctx, nil, s.Maps),
+		"directory":     query.Handler(ctx, nil, s.Directory),
+		"history":       query.Handler(ctx, nil, s.History),
+		"matrix":        query.Handler(ctx, nil, s.Matrix),
 	} {
 		if err := g.AddEndpoint(name, h); err != nil {
 			return nil, fmt.Errorf("graph: add endpoint %s: %w", name, err)
