@@ -12,6 +12,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 
+	"github.com/samspill/samspill/pkg/access"
 	"github.com/samspill/samspill/pkg/natsperm"
 	"github.com/samspill/samspill/pkg/seal"
 	"github.com/samspill/samspill/pkg/telemetry"
@@ -30,6 +31,9 @@ type Flags struct {
 	Replicas               int
 	// LogFormat is telemetry.LogJSON (default) or telemetry.LogText.
 	LogFormat string
+	// AccessKey is the access service's public key (PEM), with which the
+	// service verifies the assertion of every request.
+	AccessKey string
 }
 
 // Register defines the flags on fs, with the service's default HTTP address.
@@ -41,6 +45,7 @@ func (f *Flags) Register(fs *flag.FlagSet, defaultHTTP string) {
 	fs.StringVar(&f.TLSCert, "tls-cert", "", "client certificate (PEM) for NATS over TLS; its subject names the NATS user")
 	fs.StringVar(&f.TLSKey, "tls-key", "", "the client certificate's private key (PEM)")
 	fs.StringVar(&f.TLSCA, "tls-ca", "", "CA certificate (PEM) that signed the NATS servers' certificates")
+	fs.StringVar(&f.AccessKey, "access-key", "", "the access service's public key (PEM) that verifies requests' assertions (required)")
 	fs.IntVar(&f.Replicas, "replicas", 1, "stream replicas: 1 single node, 3 cluster")
 	fs.StringVar(&f.LogFormat, "log-format", telemetry.LogJSON, "log lines as json or text")
 	fs.BoolFunc("log-json", "log JSON lines (the default; same as --log-format json)", func(v string) error {
@@ -67,6 +72,22 @@ func (f Flags) Connect(name string) (*nats.Conn, []byte, error) {
 		return nil, nil, err
 	}
 	return nc, key, nil
+}
+
+// Verifier reads --access-key: the verifier of requests' assertions.
+func (f Flags) Verifier() (*access.Verifier, error) {
+	if f.AccessKey == "" {
+		return nil, errors.New("--access-key is required: the access service's public key (samspill-auth writes it; see docs/security.md)")
+	}
+	b, err := os.ReadFile(f.AccessKey)
+	if err != nil {
+		return nil, fmt.Errorf("--access-key: %w", err)
+	}
+	key, err := access.ParsePublicKey(b)
+	if err != nil {
+		return nil, fmt.Errorf("--access-key %s: %w", f.AccessKey, err)
+	}
+	return access.NewVerifier(key, nil)
 }
 
 // Dial connects to NATS as name, without the master key: for a service
