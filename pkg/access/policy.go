@@ -37,6 +37,10 @@ const (
 	KindMaps Kind = "maps"
 	// KindArea is the aggregates of one municipality; ID is its number.
 	KindArea Kind = "area"
+	// KindBundle is one municipality's region bundle: every citizen map's
+	// structure, one by one. It is microdata, not an aggregate, so only an
+	// integration granted bundle.<municipality>.read may read it.
+	KindBundle Kind = "bundle"
 	// KindDirectory is the directory of organisations and services.
 	KindDirectory Kind = "directory"
 	// KindAudit is the audit trail.
@@ -55,6 +59,9 @@ type Resource struct {
 // Map is the resource of one map.
 func Map(id string) Resource { return Resource{Kind: KindMap, ID: id} }
 
+// Bundle is the resource of one municipality's region bundle.
+func Bundle(municipality string) Resource { return Resource{Kind: KindBundle, ID: municipality} }
+
 // Area is the resource of one municipality's aggregates.
 func Area(municipality string) Resource { return Resource{Kind: KindArea, ID: municipality} }
 
@@ -70,7 +77,7 @@ var (
 // grants are matched against: map.<id>.read, area.<municipality>.read,
 // directory.read, … (a missing id is "-").
 func (r Resource) Subject(a Action) string {
-	if r.Kind == KindMap || r.Kind == KindArea {
+	if r.Kind == KindMap || r.Kind == KindArea || r.Kind == KindBundle {
 		id := r.ID
 		if id == "" || strings.ContainsAny(id, ".*> ") {
 			id = "-"
