@@ -3,7 +3,7 @@ package audit
 import (
 	"context"
 	"encoding/json"
-		"fmt"
+	"fmt"
 	"io"
 	"time"
 	"unicode/utf8"
