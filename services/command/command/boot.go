@@ -2,11 +2,13 @@ package command
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/micro"
 
+	"github.com/samspill/samspill/pkg/access"
 	"github.com/samspill/samspill/pkg/eventlog"
 	"github.com/samspill/samspill/pkg/stores"
 	"github.com/samspill/samspill/pkg/telemetry"
@@ -23,6 +25,14 @@ type Options struct {
 	// endpoints make spans with the tracer provider in Boot's context
 	// (telemetry.WithTracerProvider).
 	Metrics *telemetry.Metrics
+	// Verifier verifies the assertion of every NATS request (header
+	// Samspill-Assertion); daemon.Flags.Verifier reads it from
+	// --access-key. Nil: NATS requests name no principal and are refused
+	// with 401.
+	Verifier *access.Verifier
+	// Audit stores every decision of the service's guard:
+	// audit.NewWriter(js, "command", nil). Required.
+	Audit access.Recorder
 }
 
 // Running is a booted command service.
@@ -35,11 +45,14 @@ type Running struct {
 // Boot opens the event log and the key bucket on nc, starts a Service that
 // follows the log, and registers its micro endpoints. Stop it with Stop.
 func Boot(ctx context.Context, nc *nats.Conn, opts Options) (*Running, error) {
+	if opts.Audit == nil {
+		return nil, errors.New("command: Options.Audit is required: the command service audits every decision before it executes a command (audit.NewWriter(js, \"command\", nil))")
+	}
 	st, err := stores.Open(ctx, nc, stores.Config{Replicas: opts.Replicas, MasterKey: opts.MasterKey})
 	if err != nil {
 		return nil, err
 	}
-	svc, err := NewService(st.Log, st.Keys, Config{Logger: opts.Logger, Metrics: opts.Metrics})
+	svc, err := NewService(st.Log, st.Keys, Config{Logger: opts.Logger, Metrics: opts.Metrics, Audit: opts.Audit, Verifier: opts.Verifier})
 	if err != nil {
 		return nil, err
 	}

@@ -19,6 +19,9 @@ const (
 	CmdCloseMap Name = "close_map"
 	CmdEraseMap Name = "erase_map"
 
+	CmdGrantAccess  Name = "grant_access"
+	CmdRevokeAccess Name = "revoke_access"
+
 	CmdAddActor    Name = "add_actor"
 	CmdAssessActor Name = "assess_actor"
 	CmdUpdateActor Name = "update_actor"
@@ -117,6 +120,25 @@ type EraseMap struct {
 	Meta
 	MapID string `json:"mapId"`
 	Basis string `json:"basis"`
+}
+
+// GrantAccess assigns a map to a coordinator, named by their pseudonymous
+// principal: from then on they may read and write it. Only an
+// administrator may give it. The coordinator who opens a map is assigned
+// already; granting to one who is assigned is refused.
+type GrantAccess struct {
+	Meta
+	MapID     string `json:"mapId"`
+	Principal string `json:"principal"`
+}
+
+// RevokeAccess ends a coordinator's assignment to a map, whether it came
+// from opening the map or from grant_access. Only an administrator may
+// give it.
+type RevokeAccess struct {
+	Meta
+	MapID     string `json:"mapId"`
+	Principal string `json:"principal"`
 }
 
 // AddActor places an actor on a map.
@@ -328,6 +350,12 @@ func (*CloseMap) CommandName() Name { return CmdCloseMap }
 
 // CommandName implements Command.
 func (*EraseMap) CommandName() Name { return CmdEraseMap }
+
+// CommandName implements Command.
+func (*GrantAccess) CommandName() Name { return CmdGrantAccess }
+
+// CommandName implements Command.
+func (*RevokeAccess) CommandName() Name { return CmdRevokeAccess }
 
 // CommandName implements Command.
 func (*AddActor) CommandName() Name { return CmdAddActor }

@@ -337,6 +337,63 @@ func (c *EraseMap) decide(d *decider) (event.Data, *Error) {
 	return out, nil
 }
 
+// ---- access ----
+
+// assignable requires a map whose assignments may change: one that exists
+// and was not erased. A closed map can still be read, so who may read it
+// can still change.
+func (d *decider) assignable() *Error {
+	switch {
+	case !d.m.exists:
+		return notFound("mapId", "no such map")
+	case d.m.erased:
+		return fail(CodeGone, "mapId", "the map was erased")
+	}
+	return nil
+}
+
+// principal checks the principal an assignment names. A national identity
+// number was refused before (screen); the value is not repeated when it
+// is not a principal, since it could be anything.
+func (d *decider) principal(v string) *Error {
+	if v == "" {
+		return invalid("principal", "is required")
+	}
+	if !event.IsPrincipal(v) {
+		return invalid("principal", "is not a principal: 1–128 of A–Z, a–z, 0–9 and . _ : @ -, the pseudonymous subject of a coordinator")
+	}
+	return nil
+}
+
+// now requires the valid time of today: an assignment holds from when it
+// is written, not from a date of the sender's choosing.
+func (d *decider) now() *Error {
+	if d.valid.Before(d.today) || d.valid.After(d.today) {
+		return invalid("validTime", "an assignment holds from now; leave validTime out")
+	}
+	return nil
+}
+
+func (c *GrantAccess) decide(d *decider) (event.Data, *Error) {
+	if err := firstErr(d.assignable(), d.principal(c.Principal), d.now()); err != nil {
+		return nil, err
+	}
+	if d.m.assigned[c.Principal] {
+		return nil, invalid("principal", "the map is already assigned to %s", c.Principal)
+	}
+	return &event.AccessGranted{Principal: c.Principal}, nil
+}
+
+func (c *RevokeAccess) decide(d *decider) (event.Data, *Error) {
+	if err := firstErr(d.assignable(), d.principal(c.Principal), d.now()); err != nil {
+		return nil, err
+	}
+	if !d.m.assigned[c.Principal] {
+		return nil, invalid("principal", "the map is not assigned to %s", c.Principal)
+	}
+	return &event.AccessRevoked{Principal: c.Principal}, nil
+}
+
 // ---- actors ----
 
 func (c *AddActor) decide(d *decider) (event.Data, *Error) {

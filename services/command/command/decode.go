@@ -23,6 +23,9 @@ var constructors = map[Name]func() Command{
 	CmdCloseMap: func() Command { return new(CloseMap) },
 	CmdEraseMap: func() Command { return new(EraseMap) },
 
+	CmdGrantAccess:  func() Command { return new(GrantAccess) },
+	CmdRevokeAccess: func() Command { return new(RevokeAccess) },
+
 	CmdAddActor:    func() Command { return new(AddActor) },
 	CmdAssessActor: func() Command { return new(AssessActor) },
 	CmdUpdateActor: func() Command { return new(UpdateActor) },

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/samspill/samspill/pkg/access"
 	"github.com/samspill/samspill/pkg/date"
 	"github.com/samspill/samspill/pkg/event"
 	"github.com/samspill/samspill/pkg/eventlog"
 	"github.com/samspill/samspill/pkg/mapdoc"
+	"github.com/samspill/samspill/pkg/nationalid"
 	"github.com/samspill/samspill/pkg/stakeholder"
 )
 
@@ -38,16 +40,50 @@ type ImportResult struct {
 // batch. Either the whole map is written or nothing is. The map keeps the
 // document's id; actor and relation ids become UUIDs, and the document's
 // own ids are kept sealed so that an export gives them back.
-func (s *Service) Import(ctx context.Context, principal string, doc *mapdoc.Document, commandID string) (ImportResult, error) {
+//
+// The principal ctx carries imports it: opening a map (access.Open), which
+// a coordinator may, and they are assigned to it. The guard decides
+// before the document is translated.
+func (s *Service) Import(ctx context.Context, doc *mapdoc.Document, commandID string) (ImportResult, error) {
+	if _, err := principal(ctx); err != nil {
+		return ImportResult{}, err
+	}
+	commandID, agg, err := importTarget(doc, commandID)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	p, err := s.check(ctx, operation(ImportName), access.Open, access.Map(agg.ID))
+	if err != nil {
+		return ImportResult{}, err
+	}
+	return s.importMap(ctx, p.Subject, doc, commandID)
+}
+
+// importTarget checks an import's command id (choosing one when it is
+// empty) and the document's map id.
+func importTarget(doc *mapdoc.Document, commandID string) (string, event.Aggregate, error) {
 	if commandID == "" {
 		commandID = newUUID()
 	}
 	if !event.IsUUID(commandID) {
-		return ImportResult{}, invalid("commandId", "%q is not a lower-case UUID", commandID)
+		return "", event.Aggregate{}, invalid("commandId", "%q is not a lower-case UUID", commandID)
 	}
 	agg := event.MapAggregate(doc.ID)
 	if err := agg.Validate(); err != nil {
-		return ImportResult{}, invalid("id", "%v", errors.Unwrap(err))
+		return "", agg, invalid("id", "%v", errors.Unwrap(err))
+	}
+	if err := nationalid.Check("id", doc.ID); err != nil {
+		return "", agg, fail(CodeNationalID, "id", "looks like a national identity number; map ids are UUIDs chosen by machines")
+	}
+	return commandID, agg, nil
+}
+
+// importMap imports doc as a map opened by principal, who may (Import, or
+// ImportDocument for a bundle, has asked the guard).
+func (s *Service) importMap(ctx context.Context, principal string, doc *mapdoc.Document, commandID string) (ImportResult, error) {
+	commandID, agg, err := importTarget(doc, commandID)
+	if err != nil {
+		return ImportResult{}, err
 	}
 	plan, dropped, perr := importPlan(doc, commandID)
 	if perr != nil {
@@ -103,7 +139,7 @@ func (s *Service) Import(ctx context.Context, principal string, doc *mapdoc.Docu
 			derr.Message = fmt.Sprintf("%s %s: %s", st.cmd.CommandName(), st.subject, derr.Message)
 			return ImportResult{}, derr
 		}
-		scratch.apply(uint64(i+1), commandID, d.valid, data)
+		scratch.apply(uint64(i+1), commandID, principal, d.valid, data)
 		env, err := event.New(agg, Source, d.valid, data)
 		if err != nil {
 			s.mu.RUnlock()

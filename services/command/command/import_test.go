@@ -71,7 +71,7 @@ func TestImportExportRoundTrip(t *testing.T) {
 	}
 	doc := parseDoc(t, src)
 	before := f.head()
-	res, err := f.svc.Import(context.Background(), "importer", doc, "")
+	res, err := f.svc.Import(as(coordinator), doc, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func TestImportExportRoundTrip(t *testing.T) {
 	// The first export normalises what a document may leave implicit; from
 	// then on export → import → export is the identity.
 	f2 := withDirectory(newFixture(t))
-	if _, err := f2.svc.Import(context.Background(), "importer", parseDoc(t, first), ""); err != nil {
+	if _, err := f2.svc.Import(as(coordinator), parseDoc(t, first), ""); err != nil {
 		t.Fatalf("re-import of an export: %v\n%s", err, first)
 	}
 	second := f2.exportFrom(doc.ID, doc)
@@ -102,7 +102,7 @@ func TestImportIsAllOrNothing(t *testing.T) {
 	doc.Relations[0].Contacts = append(doc.Relations[0].Contacts, doc.AsOf.AddDays(400))
 	doc.AsOf = doc.AsOf.AddDays(400)
 	before := f.head()
-	_, err := f.svc.Import(context.Background(), "importer", doc, "")
+	_, err := f.svc.Import(as(coordinator), doc, "")
 	if !errors.Is(err, command.ErrInvalid) {
 		t.Fatalf("import of a future contact: %v", err)
 	}
@@ -112,14 +112,14 @@ func TestImportIsAllOrNothing(t *testing.T) {
 	// Importing the same map twice conflicts; a retry of the same import is a duplicate.
 	doc = parseDoc(t, src)
 	cmd := uuid.NewString()
-	if _, err := f.svc.Import(context.Background(), "importer", doc, cmd); err != nil {
+	if _, err := f.svc.Import(as(coordinator), doc, cmd); err != nil {
 		t.Fatal(err)
 	}
-	again, err := f.svc.Import(context.Background(), "importer", doc, cmd)
+	again, err := f.svc.Import(as(coordinator), doc, cmd)
 	if err != nil || !again.Duplicate {
 		t.Fatalf("retried import: %+v, %v", again, err)
 	}
-	if _, err := f.svc.Import(context.Background(), "importer", doc, ""); !errors.Is(err, command.ErrConflict) {
+	if _, err := f.svc.Import(as(coordinator), doc, ""); !errors.Is(err, command.ErrConflict) {
 		t.Fatalf("second import of the same map: %v", err)
 	}
 }
@@ -151,7 +151,7 @@ func TestEarlierCoordinatorsRoundTrip(t *testing.T) {
 	}
 	f2 := newFixture(t)
 	f2.exec(&command.RegisterEntry{EntryID: "legekontor-sentrum", Kind: stakeholder.EntryService, Name: "Legekontoret Sentrum", Sector: stakeholder.SectorPrimaryHealth, Municipality: "3203"})
-	if _, err := f2.svc.Import(context.Background(), "importer", doc, ""); err != nil {
+	if _, err := f2.svc.Import(as(coordinator), doc, ""); err != nil {
 		t.Fatalf("import of the export: %v\n%s", err, first)
 	}
 	// The same map; only the order of relations (the order they were

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/samspill/samspill/pkg/access"
 	"github.com/samspill/samspill/pkg/mapdoc"
 )
 
@@ -29,8 +30,19 @@ type BundleResult struct {
 // it adds, then each map as one atomic batch. A malformed file is an
 // *Error of code malformed whose message lists the problems with their
 // JSON pointers.
-func (s *Service) ImportDocument(ctx context.Context, principal string, body []byte, commandID string) (_ any, err error) {
+//
+// The principal ctx carries imports it. A map document is Import's: a
+// coordinator opens the map. A bundle adds to the directory, so only an
+// administrator may import one (access.Manage on access.Directory); each
+// entry is then registered as register_entry would be (and audited so),
+// and the maps it holds are opened by the administrator, who is assigned
+// to them until they grant them to coordinators. A request without a
+// principal is refused before the file is read.
+func (s *Service) ImportDocument(ctx context.Context, body []byte, commandID string) (_ any, err error) {
 	defer func(began time.Time) { s.record(ImportName, began, Result{}, err) }(time.Now())
+	if _, err := principal(ctx); err != nil {
+		return nil, err
+	}
 	doc, bundle, err := s.validator.Parse(body)
 	if err != nil {
 		var ve *mapdoc.ValidationError
@@ -48,11 +60,15 @@ func (s *Service) ImportDocument(ctx context.Context, principal string, body []b
 		return nil, s.internal(&OpenMap{}, err)
 	}
 	if doc != nil {
-		return s.Import(ctx, principal, doc, commandID)
+		return s.Import(ctx, doc, commandID)
+	}
+	p, err := s.check(ctx, operation(ImportName), access.Manage, access.Directory)
+	if err != nil {
+		return nil, err
 	}
 	out := BundleResult{Registered: []string{}, Existing: []string{}, Maps: []ImportResult{}}
 	for _, e := range bundle.Directory {
-		_, err := s.Execute(ctx, principal, &RegisterEntry{EntryID: e.ID, Kind: e.Kind, Name: e.Name, Sector: e.Sector, Municipality: e.Municipality})
+		_, err := s.Execute(ctx, &RegisterEntry{EntryID: e.ID, Kind: e.Kind, Name: e.Name, Sector: e.Sector, Municipality: e.Municipality})
 		switch {
 		case err == nil:
 			out.Registered = append(out.Registered, e.ID)
@@ -67,7 +83,7 @@ func (s *Service) ImportDocument(ctx context.Context, principal string, body []b
 		maps = append([]mapdoc.Document{*bundle.OrganisationMap}, maps...)
 	}
 	for i := range maps {
-		res, err := s.Import(ctx, principal, &maps[i], "")
+		res, err := s.importMap(ctx, p.Subject, &maps[i], "")
 		if err != nil {
 			return out, fmt.Errorf("map %s: %w", maps[i].ID, err)
 		}

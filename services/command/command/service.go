@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/samspill/samspill/pkg/access"
 	"github.com/samspill/samspill/pkg/date"
 	"github.com/samspill/samspill/pkg/event"
 	"github.com/samspill/samspill/pkg/eventlog"
@@ -31,6 +32,15 @@ type Config struct {
 	// Metrics counts and times commands and the events they append; nil:
 	// none.
 	Metrics *telemetry.Metrics
+	// Audit stores the guard's decisions (an *audit.Writer made with
+	// audit.NewWriter(js, "command", nil)). Required: a command that
+	// cannot be audited is not executed.
+	Audit access.Recorder
+	// Verifier verifies the assertion (header Samspill-Assertion) of every
+	// NATS request (AddMicro). Nil: NATS requests name no principal and
+	// are refused with 401. HTTP requests carry their principal in their
+	// context (access.HTTP).
+	Verifier *access.Verifier
 }
 
 // Result is what an accepted command did.
@@ -63,10 +73,15 @@ type Service struct {
 
 	follower  *eventlog.Follower
 	validator *mapdoc.Validator
+	guard     *access.Guard
 }
 
-// NewService returns a Service writing to log with keys from keys.
+// NewService returns a Service writing to log with keys from keys. It
+// refuses a Config without Audit.
 func NewService(log *eventlog.Log, keys *seal.Keyring, cfg Config) (*Service, error) {
+	if cfg.Audit == nil {
+		return nil, errors.New("command: Config.Audit is required: every command is decided by the guard and audited before it is executed (audit.NewWriter(js, \"command\", nil))")
+	}
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
@@ -80,8 +95,10 @@ func NewService(log *eventlog.Log, keys *seal.Keyring, cfg Config) (*Service, er
 	if err != nil {
 		return nil, fmt.Errorf("command: map document schemas: %w", err)
 	}
-	return &Service{log: log, keys: keys, cfg: cfg, locks: map[event.Aggregate]*sync.Mutex{},
-		maps: map[string]*mapState{}, entries: map[string]*entryState{}, validator: v}, nil
+	s := &Service{log: log, keys: keys, cfg: cfg, locks: map[event.Aggregate]*sync.Mutex{},
+		maps: map[string]*mapState{}, entries: map[string]*entryState{}, validator: v}
+	s.guard = access.NewGuard(cfg.Audit, s.assignedTo, cfg.Logger)
+	return s, nil
 }
 
 // Start follows the log from its head so that states cached here see what
@@ -121,7 +138,7 @@ func (s *Service) observe(r eventlog.Record) {
 	switch agg.Kind {
 	case event.AreaMap:
 		if m := s.maps[agg.ID]; m != nil && r.Seq > m.version {
-			m.apply(r.Seq, r.Envelope.CommandID, r.Envelope.ValidTime, d)
+			m.apply(r.Seq, r.Envelope.CommandID, r.Envelope.Principal, r.Envelope.ValidTime, d)
 			if _, erased := d.(*event.MapErased); erased {
 				s.keys.Forget(agg.ID)
 			}
@@ -156,7 +173,7 @@ func (s *Service) load(ctx context.Context, agg event.Aggregate) error {
 	case event.AreaMap:
 		st := newMapState()
 		for _, r := range recs {
-			st.apply(r.Seq, r.Envelope.CommandID, r.Envelope.ValidTime, r.Data)
+			st.apply(r.Seq, r.Envelope.CommandID, r.Envelope.Principal, r.Envelope.ValidTime, r.Data)
 		}
 		s.mu.Lock()
 		if old := s.maps[agg.ID]; old == nil || old.version <= st.version {
@@ -270,10 +287,27 @@ func directoryRefs(c Command) []string {
 }
 
 // Execute validates a command and, if it holds, appends its event. The
-// principal is the pseudonymous id of who issued it. A rejected command
-// returns *Error and writes nothing.
-func (s *Service) Execute(ctx context.Context, principal string, c Command) (res Result, err error) {
+// principal who gives it is the one ctx carries (access.WithPrincipal; the
+// transports put the verified principal there); the event names its
+// pseudonymous subject. A rejected command returns *Error and writes
+// nothing; one the principal may not give is refused with code
+// unauthenticated (no principal), forbidden or unavailable (the decision
+// could not be audited).
+//
+// The guard decides before anything of the command's aggregate is looked
+// at, save, for a coordinator's write or erasure, the map's assignments
+// (loaded with it). Only what the request itself holds is checked before:
+// a principal, the command id, national identity numbers (so that none
+// reaches the audit trail) and the form of the aggregate's id.
+func (s *Service) Execute(ctx context.Context, c Command) (res Result, err error) {
 	defer func(began time.Time) { s.record(c.CommandName(), began, res, err) }(time.Now())
+	return s.execute(ctx, c)
+}
+
+func (s *Service) execute(ctx context.Context, c Command) (Result, error) {
+	if _, err := principal(ctx); err != nil {
+		return Result{}, err
+	}
 	m := c.meta()
 	if m.CommandID == "" {
 		m.CommandID = newUUID()
@@ -291,6 +325,18 @@ func (s *Service) Execute(ctx context.Context, principal string, c Command) (res
 	unlock := s.lock(agg)
 	defer unlock()
 
+	op := operation(string(c.CommandName()))
+	action, resource := permission(c, agg)
+	p, _ := access.FromContext(ctx)
+	if needsAssignment(p, action, resource) {
+		if err := s.ensure(ctx, agg); err != nil {
+			return Result{}, s.internal(c, err)
+		}
+	}
+	if _, err := s.check(ctx, op, action, resource); err != nil {
+		return Result{}, err
+	}
+
 	for _, ref := range directoryRefs(c) {
 		if err := s.ensure(ctx, event.DirectoryAggregate(ref)); err != nil {
 			return Result{}, s.internal(c, err)
@@ -304,7 +350,14 @@ func (s *Service) Execute(ctx context.Context, principal string, c Command) (res
 		if err := s.ensure(ctx, agg); err != nil {
 			return Result{}, s.internal(c, err)
 		}
-		res, err := s.attempt(ctx, principal, c, agg)
+		// The fresh state may have revoked the coordinator meanwhile: ask
+		// the guard again (and so audit the refusal) if it has.
+		if attempt > 1 && needsAssignment(p, action, resource) && !s.assignedTo(agg.ID, p.Subject) {
+			if _, err := s.check(ctx, op, action, resource); err != nil {
+				return Result{}, err
+			}
+		}
+		res, err := s.attempt(ctx, p.Subject, c, agg)
 		var ce *eventlog.ConflictError
 		if errors.As(err, &ce) {
 			// Another instance wrote first; our state is stale.
@@ -396,7 +449,7 @@ func (s *Service) attempt(ctx context.Context, principal string, c Command, agg 
 		s.appended([]event.Envelope{env})
 		s.mu.Lock()
 		if agg.Kind == event.AreaMap {
-			s.maps[agg.ID].apply(res.Last, m.CommandID, d.valid, data)
+			s.maps[agg.ID].apply(res.Last, m.CommandID, principal, d.valid, data)
 		} else {
 			s.entries[agg.ID].apply(res.Last, m.CommandID, data)
 		}

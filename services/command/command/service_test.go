@@ -2,6 +2,7 @@ package command_test
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"strings"
 	"sync"
@@ -10,6 +11,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/samspill/samspill/pkg/access"
+	"github.com/samspill/samspill/pkg/audit"
 	"github.com/samspill/samspill/pkg/date"
 	"github.com/samspill/samspill/pkg/event"
 	"github.com/samspill/samspill/pkg/eventlog"
@@ -31,12 +34,53 @@ type fixture struct {
 
 var master = make([]byte, seal.KeySize)
 
+// The principals of the tests. The coordinator opens the fixture's maps.
+var (
+	coordinator = access.Principal{Subject: "test-user", Role: access.Coordinator, Via: "oidc"}
+	admin       = access.Principal{Subject: "admin-1", Role: access.Admin, Via: "oidc"}
+)
+
+// as returns a context carrying p, with its role's default purpose.
+func as(p access.Principal) context.Context {
+	p, _ = p.WithPurpose("")
+	return access.WithPrincipal(context.Background(), p)
+}
+
+// signer signs the tests' assertions with a fixed key.
+func signer(t testing.TB, now func() time.Time) *access.Signer {
+	t.Helper()
+	s, err := access.NewSigner(ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize)), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// auditStream makes the audit stream on srv, as the access service does.
+func auditStream(t testing.TB, srv *jsservertest.Server) {
+	t.Helper()
+	if _, err := audit.EnsureStream(context.Background(), srv.JetStream(), 1, 0); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	srv := jsservertest.Start(t)
+	auditStream(t, srv)
 	f := &fixture{srv: srv, t: t}
 	f.log, f.keys, f.svc = f.instance()
 	return f
+}
+
+// ctxFor returns the context the fixture gives c with: the administrator's
+// for the directory and assignments, the coordinator's for the rest.
+func ctxFor(c command.Command) context.Context {
+	switch c.(type) {
+	case *command.RegisterEntry, *command.UpdateEntry, *command.RetireEntry, *command.GrantAccess, *command.RevokeAccess:
+		return as(admin)
+	}
+	return as(coordinator)
 }
 
 // instance opens another service instance on the same server.
@@ -51,7 +95,8 @@ func (f *fixture) instance() (*eventlog.Log, *seal.Keyring, *command.Service) {
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	svc, err := command.NewService(l, k, command.Config{Clock: func() time.Time { return today }, Location: time.UTC})
+	svc, err := command.NewService(l, k, command.Config{Clock: func() time.Time { return today }, Location: time.UTC,
+		Audit: audit.NewWriter(js, "command", nil), Verifier: signer(f.t, nil).Verifier()})
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -60,7 +105,7 @@ func (f *fixture) instance() (*eventlog.Log, *seal.Keyring, *command.Service) {
 
 func (f *fixture) exec(c command.Command) command.Result {
 	f.t.Helper()
-	res, err := f.svc.Execute(context.Background(), "test-user", c)
+	res, err := f.svc.Execute(ctxFor(c), c)
 	if err != nil {
 		f.t.Fatalf("%s: %v", c.CommandName(), err)
 	}
@@ -149,7 +194,7 @@ func TestCoordinatorPathWritesOneEventPerCommand(t *testing.T) {
 		t.Fatalf("citizen name opens to %q", name)
 	}
 	// Removing the DPS ended its relations: a new relation to it is refused.
-	if _, err := f.svc.Execute(context.Background(), "u", &command.AddRelation{MapID: mapID, From: dps, To: gp, Type: stakeholder.RelInforms}); !errors.Is(err, command.ErrInvalid) {
+	if _, err := f.svc.Execute(as(coordinator), &command.AddRelation{MapID: mapID, From: dps, To: gp, Type: stakeholder.RelInforms}); !errors.Is(err, command.ErrInvalid) {
 		t.Fatalf("relation to a removed actor: %v", err)
 	}
 }
@@ -170,7 +215,7 @@ func TestRejectionsNameTheFieldAndWriteNothing(t *testing.T) {
 		code  command.Code
 		field string
 	}{
-		{"unknown map", &command.AddActor{MapID: uuid.NewString(), Kind: "person", Level: "service", Sector: "peer", Name: "X"}, command.CodeNotFound, "mapId"},
+		{"unknown map (not assigned: no oracle)", &command.AddActor{MapID: uuid.NewString(), Kind: "person", Level: "service", Sector: "peer", Name: "X"}, command.CodeForbidden, ""},
 		{"map id is a name", &command.AddActor{MapID: "ola-nordmann", Kind: "person", Level: "service", Sector: "peer", Name: "X"}, command.CodeInvalid, "mapId"},
 		{"unknown actor", &command.AddRelation{MapID: mapID, From: gp, To: ghost, Type: "refers"}, command.CodeNotFound, "to"},
 		{"relation to itself", &command.AddRelation{MapID: mapID, From: gp, To: gp, Type: "refers"}, command.CodeInvalid, "to"},
@@ -207,7 +252,7 @@ func TestRejectionsNameTheFieldAndWriteNothing(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			before := f.head()
-			_, err := f.svc.Execute(context.Background(), "u", tc.cmd)
+			_, err := f.svc.Execute(ctxFor(tc.cmd), tc.cmd)
 			var ce *command.Error
 			if !errors.As(err, &ce) {
 				t.Fatalf("err = %v, want *command.Error", err)
@@ -275,7 +320,7 @@ func TestConcurrentWritersOneWinsNoUpdateLost(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, errs[i] = svc.Execute(ctx, "u", &command.AddActor{MapID: mapID, Kind: "person", Level: "service", Sector: "peer",
+			_, errs[i] = svc.Execute(as(coordinator), &command.AddActor{MapID: mapID, Kind: "person", Level: "service", Sector: "peer",
 				Name: "Likeperson", Meta: command.Meta{ExpectedVersion: &v}})
 		}()
 	}
@@ -308,7 +353,7 @@ func TestConcurrentWritersOneWinsNoUpdateLost(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := 0; i < each; i++ {
-				if _, err := svc.Execute(ctx, "u", &command.AddActor{MapID: mapID, Kind: "person", Level: "individual", Sector: "informal", Name: "Venn"}); err != nil {
+				if _, err := svc.Execute(as(coordinator), &command.AddActor{MapID: mapID, Kind: "person", Level: "individual", Sector: "informal", Name: "Venn"}); err != nil {
 					t.Error(err)
 				}
 			}
@@ -373,16 +418,16 @@ func TestEraseShredsAndRefusesFurtherWrites(t *testing.T) {
 	if sectors != 3 {
 		t.Fatalf("%d actors with a sector survive erasure, want 3", sectors)
 	}
-	_, err = f.svc.Execute(ctx, "u", &command.UpdateActor{MapID: mapID, ActorID: gp, Name: "Dr. Ny"})
+	_, err = f.svc.Execute(as(coordinator), &command.UpdateActor{MapID: mapID, ActorID: gp, Name: "Dr. Ny"})
 	if !errors.Is(err, command.ErrGone) {
 		t.Fatalf("write to erased map: %v", err)
 	}
 	// A fresh instance (restart) agrees.
 	_, _, fresh := f.instance()
-	if _, err := fresh.Execute(ctx, "u", &command.UpdateActor{MapID: mapID, ActorID: gp, Name: "Dr. Ny"}); !errors.Is(err, command.ErrGone) {
+	if _, err := fresh.Execute(as(coordinator), &command.UpdateActor{MapID: mapID, ActorID: gp, Name: "Dr. Ny"}); !errors.Is(err, command.ErrGone) {
 		t.Fatalf("write to erased map after restart: %v", err)
 	}
-	if _, err := fresh.Execute(ctx, "u", &command.OpenMap{MapID: mapID, Focus: "citizen", Label: "Ola N.", Municipality: "3203"}); !errors.Is(err, command.ErrConflict) && !errors.Is(err, command.ErrGone) {
+	if _, err := fresh.Execute(as(coordinator), &command.OpenMap{MapID: mapID, Focus: "citizen", Label: "Ola N.", Municipality: "3203"}); !errors.Is(err, command.ErrConflict) && !errors.Is(err, command.ErrGone) {
 		t.Fatalf("reopening an erased map id: %v", err)
 	}
 }

@@ -30,6 +30,12 @@ type mapState struct {
 	planStatus  stakeholder.PlanStatus
 	planCreated date.Date
 	planMembers map[string]string // actor → member-of relation
+
+	// assigned are the principals (pseudonymous subjects) of the
+	// coordinators the map is assigned to: the one who opened it, plus
+	// access_granted, less access_revoked. The guard asks it before a
+	// coordinator's command is decided.
+	assigned map[string]bool
 }
 
 type actorState struct {
@@ -86,7 +92,8 @@ func idsOf(d event.Data) map[string]string {
 }
 
 func newMapState() *mapState {
-	return &mapState{actors: map[string]*actorState{}, relations: map[string]*relationState{}, planMembers: map[string]string{}}
+	return &mapState{actors: map[string]*actorState{}, relations: map[string]*relationState{}, planMembers: map[string]string{},
+		assigned: map[string]bool{}}
 }
 
 // activeRelation returns an active relation of type t between a and b in
@@ -106,14 +113,18 @@ func (s *mapState) endRelation(id string, on date.Date) {
 	}
 }
 
-// apply folds one event into the state. Events are trusted (they passed
-// validation when written); apply never fails.
-func (s *mapState) apply(seq uint64, commandID string, valid date.Date, d event.Data) {
+// apply folds one event, written by principal (its envelope's), into the
+// state. Events are trusted (they passed validation when written); apply
+// never fails.
+func (s *mapState) apply(seq uint64, commandID, principal string, valid date.Date, d event.Data) {
 	s.version = seq
 	s.applied.record(commandID, seq, d)
 	switch d := d.(type) {
 	case *event.MapOpened:
 		s.exists, s.focus, s.municipality, s.opened = true, d.Focus.Kind, d.Focus.Municipality, valid
+		if principal != "" {
+			s.assigned[principal] = true
+		}
 		if d.Citizen != nil {
 			s.citizen = d.Citizen.ActorID
 			s.actors[d.Citizen.ActorID] = &actorState{kind: stakeholder.KindPerson, sector: stakeholder.SectorCitizen, added: valid}
@@ -122,6 +133,10 @@ func (s *mapState) apply(seq uint64, commandID string, valid date.Date, d event.
 		s.closed = true
 	case *event.MapErased:
 		s.erased = true
+	case *event.AccessGranted:
+		s.assigned[d.Principal] = true
+	case *event.AccessRevoked:
+		delete(s.assigned, d.Principal)
 	case *event.ActorAdded:
 		s.actors[d.ActorID] = &actorState{kind: d.Kind, sector: d.Sector, directory: d.Directory, added: valid}
 	case *event.ActorUpdated:

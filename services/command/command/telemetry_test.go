@@ -19,6 +19,8 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/samspill/samspill/pkg/access"
+	"github.com/samspill/samspill/pkg/audit"
 	"github.com/samspill/samspill/pkg/event"
 	"github.com/samspill/samspill/pkg/jsserver/jsservertest"
 	"github.com/samspill/samspill/pkg/query"
@@ -33,15 +35,16 @@ const (
 )
 
 // gateway is what a web front end does with a command: it takes it over
-// HTTP and sends it to the command service over NATS micro.
-func gateway(nc *nats.Conn) *query.Routes {
+// HTTP and sends it to the command service over NATS micro, with the
+// assertion tok of the user who signed in.
+func gateway(nc *nats.Conn, tok string) *query.Routes {
 	rt := query.NewRoutes()
 	rt.HandleFunc("POST /v1/commands/{name}", func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
 		defer cancel()
 		reply, err := telemetry.Request(ctx, nc, command.SubjectPrefix+"."+r.PathValue("name"), body,
-			nats.Header{command.HeaderPrincipal: {"user:kari.nordmann"}})
+			nats.Header{access.HeaderAssertion: {tok}})
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadGateway)
 			return
@@ -64,14 +67,21 @@ func TestCommandTraceCrossesHTTPAndNATS(t *testing.T) {
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
 	defer tp.Shutdown(context.Background())
 	srv := jsservertest.Start(t)
+	auditStream(t, srv)
+	sg := signer(t, nil)
+	tok, _, err := sg.Sign(coordinator)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx := telemetry.WithTracerProvider(context.Background(), tp)
-	r, err := command.Boot(ctx, srv.Conn(), command.Options{MasterKey: master, Replicas: 1})
+	r, err := command.Boot(ctx, srv.Conn(), command.Options{MasterKey: master, Replicas: 1,
+		Verifier: sg.Verifier(), Audit: audit.NewWriter(srv.JetStream(), "command", nil)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer r.Stop()
 
-	hs := httptest.NewServer(telemetry.HTTP(gateway(srv.Conn()), nil, tp))
+	hs := httptest.NewServer(telemetry.HTTP(gateway(srv.Conn(), tok), nil, tp))
 	defer hs.Close()
 	req, _ := http.NewRequest(http.MethodPost, hs.URL+"/v1/commands/open_map",
 		strings.NewReader(`{"focus":"citizen","label":"Test T.","municipality":"3203"}`))
@@ -142,8 +152,11 @@ func TestCommandTraceCrossesHTTPAndNATS(t *testing.T) {
 // /metrics.
 func TestCommandMetrics(t *testing.T) {
 	srv := jsservertest.Start(t)
+	auditStream(t, srv)
+	sg := signer(t, nil)
 	m := telemetry.NewMetrics()
-	r, err := command.Boot(context.Background(), srv.Conn(), command.Options{MasterKey: master, Replicas: 1, Metrics: m})
+	r, err := command.Boot(context.Background(), srv.Conn(), command.Options{MasterKey: master, Replicas: 1, Metrics: m,
+		Verifier: sg.Verifier(), Audit: audit.NewWriter(srv.JetStream(), "command", nil)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,11 +164,24 @@ func TestCommandMetrics(t *testing.T) {
 	routes := query.NewRoutes()
 	routes.Mount(r.Service.Handler())
 	routes.Handle("GET /metrics", m.Handler())
-	hs := httptest.NewServer(telemetry.HTTP(routes, m, nil))
+	// access.HTTP outside: the mux must get the request telemetry.HTTP
+	// passes on, or the route pattern is lost (access.HTTP passes a copy).
+	hs := httptest.NewServer(access.HTTP(sg.Verifier(), telemetry.HTTP(routes, m, nil)))
 	defer hs.Close()
-	post := func(name, body string) command.Result {
+	bearer := map[access.Role]string{}
+	for _, p := range []access.Principal{coordinator, admin} {
+		if bearer[p.Role], _, err = sg.Sign(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	postAs := func(role access.Role, name, body string) command.Result {
 		t.Helper()
-		res, err := http.Post(hs.URL+"/v1/commands/"+name, "application/json", strings.NewReader(body))
+		req, _ := http.NewRequest(http.MethodPost, hs.URL+"/v1/commands/"+name, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if tok := bearer[role]; tok != "" {
+			req.Header.Set("Authorization", "Bearer "+tok)
+		}
+		res, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -164,6 +190,7 @@ func TestCommandMetrics(t *testing.T) {
 		_ = json.NewDecoder(res.Body).Decode(&out)
 		return out
 	}
+	post := func(name, body string) command.Result { t.Helper(); return postAs(access.Coordinator, name, body) }
 	opened := post("open_map", `{"focus":"citizen","label":"Test T.","municipality":"3203"}`)
 	mapID := opened.IDs["mapId"]
 	if mapID == "" {
@@ -171,11 +198,13 @@ func TestCommandMetrics(t *testing.T) {
 	}
 	post("add_actor", `{"mapId":"`+mapID+`","kind":"person","level":"service","sector":"peer","name":"A"}`)
 	post("add_actor", `{"mapId":"`+mapID+`","kind":"person","level":"service","sector":"primary-health","name":"B"}`)
-	post("add_actor", `{"mapId":"`+mapID+`","kind":"robot","level":"service","sector":"peer","name":"C"}`) // invalid kind
-	post("add_actor", `{"mapId":"`+mapID+`","kind":"person","level":"service","sector":"peer","extra":1}`) // malformed
-	post("close_map", `{"mapId":"00000000-0000-4000-8000-000000000000"}`)                                  // no such map
-	post("brew_coffee", `{}`)                                                                              // no such command
-	if res, err := http.Get(hs.URL + "/v1/maps/" + mapID + "/history"); err == nil {                       // not served here
+	post("add_actor", `{"mapId":"`+mapID+`","kind":"robot","level":"service","sector":"peer","name":"C"}`)                  // invalid kind
+	post("add_actor", `{"mapId":"`+mapID+`","kind":"person","level":"service","sector":"peer","extra":1}`)                  // malformed
+	post("close_map", `{"mapId":"00000000-0000-4000-8000-000000000000"}`)                                                   // not assigned (no such map)
+	post("brew_coffee", `{}`)                                                                                               // no such command
+	postAs(access.Admin, "add_actor", `{"mapId":"`+mapID+`","kind":"person","level":"service","sector":"peer","name":"D"}`) // forbidden
+	postAs("", "add_actor", `{"mapId":"`+mapID+`","kind":"person","level":"service","sector":"peer","name":"E"}`)           // unauthenticated
+	if res, err := http.Get(hs.URL + "/v1/maps/" + mapID + "/history"); err == nil {                                        // not served here
 		res.Body.Close()
 	}
 
@@ -226,12 +255,14 @@ func TestCommandMetrics(t *testing.T) {
 		{"samspill_commands_total", map[string]string{"command": "add_actor", "outcome": "ok"}, 2},
 		{"samspill_commands_total", map[string]string{"command": "add_actor", "outcome": "invalid"}, 1},
 		{"samspill_commands_total", map[string]string{"command": "add_actor", "outcome": "malformed"}, 1},
-		{"samspill_commands_total", map[string]string{"command": "close_map", "outcome": "not-found"}, 1},
-		{"samspill_command_duration_seconds", map[string]string{"command": "add_actor"}, 4},
+		{"samspill_commands_total", map[string]string{"command": "close_map", "outcome": "forbidden"}, 1}, // not assigned: no oracle
+		{"samspill_commands_total", map[string]string{"command": "add_actor", "outcome": "forbidden"}, 1},
+		{"samspill_commands_total", map[string]string{"command": "add_actor", "outcome": "unauthenticated"}, 1},
+		{"samspill_command_duration_seconds", map[string]string{"command": "add_actor"}, 6},
 		{"samspill_events_appended_total", map[string]string{"type": string(event.TypeMapOpened)}, 1},
 		{"samspill_events_appended_total", map[string]string{"type": string(event.TypeActorAdded)}, 2},
 		{"samspill_http_requests_total", map[string]string{"method": "POST", "route": "/v1/commands/{name}", "status_class": "2xx"}, 3},
-		{"samspill_http_requests_total", map[string]string{"method": "POST", "route": "/v1/commands/{name}", "status_class": "4xx"}, 4},
+		{"samspill_http_requests_total", map[string]string{"method": "POST", "route": "/v1/commands/{name}", "status_class": "4xx"}, 6},
 		{"samspill_http_requests_total", map[string]string{"method": "GET", "route": "unmatched", "status_class": "4xx"}, 1},
 	} {
 		if got := value(c.name, c.labels); got != c.want {

@@ -14,8 +14,35 @@ import (
 
 	"github.com/nats-io/nats.go"
 
+	"github.com/samspill/samspill/pkg/access"
 	"github.com/samspill/samspill/services/command/command"
 )
+
+// bearer returns an HTTP server of the fixture's handler behind
+// access.HTTP, as the edge serves it, and a function that gives a request
+// the bearer assertion of p.
+func (f *fixture) bearer() (*httptest.Server, func(*http.Request, access.Principal)) {
+	sg := signer(f.t, nil)
+	srv := httptest.NewServer(access.HTTP(sg.Verifier(), f.svc.Handler()))
+	f.t.Cleanup(srv.Close)
+	return srv, func(r *http.Request, p access.Principal) {
+		tok, _, err := sg.Sign(p)
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		r.Header.Set("Authorization", "Bearer "+tok)
+	}
+}
+
+// assertion returns NATS headers with the assertion of p.
+func assertion(t testing.TB, p access.Principal) nats.Header {
+	t.Helper()
+	tok, _, err := signer(t, nil).Sign(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return nats.Header{access.HeaderAssertion: {tok}}
+}
 
 func TestMicroEndpoints(t *testing.T) {
 	f := newFixture(t)
@@ -30,7 +57,7 @@ func TestMicroEndpoints(t *testing.T) {
 	}
 	req := nats.NewMsg("samspill.cmd.open_map")
 	req.Data = []byte(`{"focus":"citizen","label":"Ola N.","municipality":"3203"}`)
-	req.Header.Set(command.HeaderPrincipal, "coordinator-7")
+	req.Header = assertion(t, coordinator)
 	reply, err := nc.RequestMsg(req, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
@@ -45,7 +72,7 @@ func TestMicroEndpoints(t *testing.T) {
 		{"samspill.cmd.add_actor", `{"mapId":"` + res.IDs["mapId"] + `","kind":"person","level":"service","sector":"peer","name":"Ola 01019010046"}`, "422", "name"},
 		{"samspill.cmd.record_participation", `{"mapId":"` + res.IDs["mapId"] + `","level":"high"}`, "400", "level"},
 	} {
-		reply, err := nc.Request(tc.subject, []byte(tc.body), 5*time.Second)
+		reply, err := nc.RequestMsg(&nats.Msg{Subject: tc.subject, Data: []byte(tc.body), Header: assertion(t, coordinator)}, 5*time.Second)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -61,11 +88,11 @@ func TestMicroEndpoints(t *testing.T) {
 
 func TestHTTPCommandsAndProblems(t *testing.T) {
 	f := newFixture(t)
-	srv := httptest.NewServer(f.svc.Handler())
-	defer srv.Close()
+	srv, sign := f.bearer()
 	post := func(name, body string, hdr map[string]string) (*http.Response, map[string]any) {
 		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/commands/"+name, strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
+		sign(req, coordinator)
 		for k, v := range hdr {
 			req.Header.Set(k, v)
 		}
@@ -97,7 +124,7 @@ func TestHTTPCommandsAndProblems(t *testing.T) {
 		{"add_actor", `{"mapId":"` + mapID + `",`, 400, ""},
 		{"add_relation", `{"mapId":"` + mapID + `","from":"` + key + `","to":"` + key + `","type":"refers"}`, 422, "to"},
 		{"no_such_command", `{}`, 404, ""},
-		{"add_actor", `{"mapId":"6a1c9f0e-2b7d-4e3a-8c5f-1d2e3f4a5b6c","kind":"person","level":"service","sector":"peer","name":"X"}`, 404, "mapId"},
+		{"add_actor", `{"mapId":"6a1c9f0e-2b7d-4e3a-8c5f-1d2e3f4a5b6c","kind":"person","level":"service","sector":"peer","name":"X"}`, 403, ""},
 	} {
 		resp, p := post(tc.name, tc.body, nil)
 		if resp.StatusCode != tc.status || resp.Header.Get("Content-Type") != "application/problem+json" {
@@ -119,14 +146,18 @@ func TestHTTPCommandsAndProblems(t *testing.T) {
 
 func TestHTTPImport(t *testing.T) {
 	f := withDirectory(newFixture(t))
-	srv := httptest.NewServer(f.svc.Handler())
-	defer srv.Close()
+	srv, sign := f.bearer()
 	src, err := os.ReadFile("../../../pkg/mapdoc/testdata/example-map.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	post := func(body []byte) (int, map[string]any) {
-		resp, err := http.Post(srv.URL+"/v1/imports", "application/json", bytes.NewReader(body))
+	postAs := func(p access.Principal, body []byte) (int, map[string]any) {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/imports", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if p.Subject != "" {
+			sign(req, p)
+		}
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -135,7 +166,16 @@ func TestHTTPImport(t *testing.T) {
 		json.NewDecoder(resp.Body).Decode(&out)
 		return resp.StatusCode, out
 	}
+	post := func(body []byte) (int, map[string]any) { return postAs(coordinator, body) }
 	before := f.head()
+	// One map is opened by a coordinator, never by an administrator, and
+	// nobody unauthenticated; the refusals come before the file is read.
+	if status, p := postAs(admin, src); status != 403 || p["code"] != "forbidden" {
+		t.Fatalf("an administrator imports a map: %d %v", status, p)
+	}
+	if status, p := postAs(access.Principal{}, src); status != 401 || p["code"] != "unauthenticated" {
+		t.Fatalf("import without a principal: %d %v", status, p)
+	}
 	bad := bytes.Replace(src, []byte(`"primary-health"`), []byte(`"astrology"`), 1)
 	if status, p := post(bad); status != 400 || p["field"] != "/actors/1/sector" {
 		t.Fatalf("invalid sector: %d %v", status, p)
