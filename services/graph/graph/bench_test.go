@@ -10,6 +10,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/samspill/samspill/pkg/access"
+	"github.com/samspill/samspill/pkg/audit"
 	"github.com/samspill/samspill/pkg/date"
 	"github.com/samspill/samspill/pkg/event"
 	"github.com/samspill/samspill/pkg/eventlog"
@@ -160,9 +162,14 @@ func rawRead(b *testing.B, s jetstream.Stream, n int) float64 {
 	return rate
 }
 
-// BenchmarkQueries measures a map query (view and export of a 40-actor
-// map) and the system-wide graph of a region of 240 citizen maps.
+// BenchmarkQueries measures a map query (the decision and its audit
+// record, the view and export of a 40-actor map) and the system-wide graph
+// of a region of 240 citizen maps.
 func BenchmarkQueries(b *testing.B) {
+	js := jsservertest.Start(b).JetStream()
+	if _, err := audit.EnsureStream(context.Background(), js, 1, 0); err != nil {
+		b.Fatal(err)
+	}
 	st := projection.NewStore()
 	var seq uint64
 	apply := func(agg event.Aggregate, d event.Data) {
@@ -171,6 +178,9 @@ func BenchmarkQueries(b *testing.B) {
 			b.Fatal(err)
 		}
 		env.Time = time.Now()
+		if agg.Kind == event.AreaMap {
+			env.Principal = opener.Subject // opens every map, and is assigned to it
+		}
 		seq++
 		if err := st.Apply(eventlog.Record{Seq: seq, Envelope: env}); err != nil {
 			b.Fatal(err)
@@ -192,8 +202,11 @@ func BenchmarkQueries(b *testing.B) {
 			apply(agg, d)
 		}
 	}
-	svc := graph.NewForStore(st, nopRevealer{})
-	ctx := context.Background()
+	svc, err := graph.NewForStore(st, nopRevealer{}, audit.NewWriter(js, "graph", nil))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := access.WithPrincipal(context.Background(), opener)
 	b.Run("map-40-actors", func(b *testing.B) {
 		for range b.N {
 			if _, err := svc.Map(ctx, graph.MapQuery{MapID: big, At: date.MustParse("2026-11-01")}); err != nil {

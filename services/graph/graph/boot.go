@@ -7,6 +7,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/micro"
 
+	"github.com/samspill/samspill/pkg/access"
 	"github.com/samspill/samspill/pkg/stores"
 	"github.com/samspill/samspill/pkg/telemetry"
 )
@@ -20,6 +21,13 @@ type Options struct {
 	// queries make spans with the tracer provider in Boot's context
 	// (telemetry.WithTracerProvider).
 	Metrics *telemetry.Metrics
+	// Verifier checks the assertion of every NATS query; nil refuses
+	// every NATS query as unauthenticated.
+	Verifier *access.Verifier
+	// Audit records the decisions about maps and areas (an *audit.Writer
+	// made with audit.NewWriter(js, "graph", nil)). Required: Boot refuses
+	// to start without it.
+	Audit access.Recorder
 }
 
 // Running is a booted graph service.
@@ -31,11 +39,15 @@ type Running struct {
 // Boot opens the log, the key bucket and the snapshot bucket on nc,
 // restores the projection, follows the log and registers the queries.
 func Boot(ctx context.Context, nc *nats.Conn, opts Options) (*Running, error) {
+	if opts.Audit == nil {
+		return nil, errAuditRequired
+	}
 	st, err := stores.Open(ctx, nc, stores.Config{Replicas: opts.Replicas, MasterKey: opts.MasterKey})
 	if err != nil {
 		return nil, err
 	}
-	svc, err := New(ctx, st.JetStream, st.Log, st.Keys, Config{Replicas: opts.Replicas, Logger: opts.Logger, Metrics: opts.Metrics})
+	svc, err := New(ctx, st.JetStream, st.Log, st.Keys, Config{Replicas: opts.Replicas, Logger: opts.Logger, Metrics: opts.Metrics,
+		Verifier: opts.Verifier, Audit: opts.Audit})
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/samspill/samspill/pkg/access"
 	"github.com/samspill/samspill/pkg/event"
 	"github.com/samspill/samspill/pkg/projection"
 	"github.com/samspill/samspill/pkg/query"
@@ -51,8 +52,12 @@ type DirectoryAnswer struct {
 
 // Directory answers a DirectoryQuery over the entries active today (not
 // retired): those whose name begins with Q first, then the others, each
-// group by name.
-func (s *Service) Directory(_ context.Context, q DirectoryQuery) (*DirectoryAnswer, error) {
+// group by name. Every role may search it (an integration with a grant
+// covering directory.read).
+func (s *Service) Directory(ctx context.Context, q DirectoryQuery) (*DirectoryAnswer, error) {
+	if _, err := s.guard.Check(ctx, opDirectory, access.Read, access.Directory); err != nil {
+		return nil, err
+	}
 	if utf8.RuneCountInString(q.Q) > directoryMaxQuery {
 		return nil, query.Invalid("q", "is longer than %d characters", directoryMaxQuery)
 	}

@@ -34,7 +34,7 @@ func (e *env) registerDirectory() uint64 {
 func TestDirectorySearch(t *testing.T) {
 	e := setup(t)
 	g, nc := e.running(e.registerDirectory())
-	h := g.Handler()
+	h := as(t, opener, g.Handler())
 
 	search := func(params url.Values) []string {
 		t.Helper()
@@ -108,12 +108,12 @@ func TestDirectorySearch(t *testing.T) {
 	refused(t, h, "/v1/directory?municipality=Oslo", 400, "municipality")
 	refused(t, h, "/v1/directory?name=x", 400, "name")
 
-	data, code, _ := ask(t, nc, "samspill.query.directory", `{"q":"bæ","limit":2}`)
+	data, code, _ := ask(t, nc, opener, "samspill.query.directory", `{"q":"bæ","limit":2}`)
 	if code != "" || json.Unmarshal(data, &ans) != nil || len(ans.Entries) != 2 || ans.Entries[0].EntryID != "baerum-dps" {
 		t.Fatalf("micro directory: %s %s", code, data)
 	}
 	for body, field := range map[string]string{`{"limit":500}`: "limit", `{"sector":"x"}`: "sector", `{"municipality":"x"}`: "municipality"} {
-		if _, code, f := ask(t, nc, "samspill.query.directory", body); code != "400" || f != field {
+		if _, code, f := ask(t, nc, opener, "samspill.query.directory", body); code != "400" || f != field {
 			t.Errorf("micro directory %s: %s naming %q, want 400 naming %q", body, code, f, field)
 		}
 	}

@@ -72,13 +72,23 @@ func (f *ExportFile) Disposition() string {
 
 // Export answers an ExportQuery. Names are revealed as for the map query
 // (an erased map reads "[erased]"); an area is the k-suppressed
-// organisation graph of pkg/region.
+// organisation graph of pkg/region. A map's export is for a principal the
+// map is assigned to, an area's for one who may read its aggregates.
 func (s *Service) Export(ctx context.Context, q ExportQuery) (*ExportFile, error) {
 	switch q.Kind {
 	case ExportMap:
+		if err := s.readMap(ctx, opExport, q.ID); err != nil {
+			return nil, err
+		}
 		return s.exportMap(ctx, q)
 	case ExportArea:
+		if err := s.readArea(ctx, opExport, q.ID); err != nil {
+			return nil, err
+		}
 		return s.exportArea(q)
+	}
+	if err := signedIn(ctx); err != nil {
+		return nil, err
 	}
 	return nil, query.Invalid("kind", "%q is not map or area", q.Kind)
 }
@@ -187,13 +197,21 @@ func (s *Service) exportArea(q ExportQuery) (*ExportFile, error) {
 	return f, nil
 }
 
-// exportHandler answers samspill.query.export with the file's bytes and
-// its Content-Type and Content-Disposition headers; a refusal is answered
-// as query.Handler does (the HTTP status as the service error code, the
-// *query.Error as the body), inside a server span as every query.
+// exportHandler answers samspill.query.export, for the principal of the
+// request's assertion, with the file's bytes and its Content-Type and
+// Content-Disposition headers; a refusal is answered as query.Handler does
+// (the HTTP status as the service error code, the *query.Error as the
+// body), inside a server span as every query.
 func (s *Service) exportHandler(ctx context.Context) micro.Handler {
 	return telemetry.MicroHandler(ctx, func(ctx context.Context, req micro.Request) {
-		q, err := query.Decode[ExportQuery](req.Data())
+		var err error
+		if s.cfg.Verifier != nil {
+			ctx, err = s.cfg.Verifier.FromHeaders(ctx, req.Headers())
+		}
+		var q ExportQuery
+		if err == nil {
+			q, err = query.Decode[ExportQuery](req.Data())
+		}
 		var f *ExportFile
 		if err == nil {
 			f, err = s.Export(ctx, q)

@@ -8,8 +8,8 @@ import (
 	"encoding/xml"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/samspill/samspill/pkg/access"
 	"github.com/samspill/samspill/pkg/mapdoc"
 	"github.com/samspill/samspill/pkg/netfile"
 	"github.com/samspill/samspill/pkg/seal"
@@ -131,8 +131,8 @@ func TestExportsOfACitizenMap(t *testing.T) {
 	e := setup(t)
 	w := e.exportWorld()
 	g, nc := e.running(w.last)
-	h := g.Handler()
-	ans, err := g.Map(context.Background(), graph.MapQuery{MapID: w.citizenMap})
+	h := as(t, opener, g.Handler())
+	ans, err := g.Map(access.WithPrincipal(context.Background(), opener), graph.MapQuery{MapID: w.citizenMap})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,10 +225,7 @@ func TestExportsOfACitizenMap(t *testing.T) {
 	for format, ct := range map[string]string{"json": "application/json", "csv": netfile.ContentTypeCSV, "graphml": netfile.ContentTypeGraphML,
 		"gexf": netfile.ContentTypeGEXF, "careteam": "application/fhir+json"} {
 		body, _ := json.Marshal(graph.ExportQuery{Kind: "map", ID: w.citizenMap, Format: format})
-		msg, err := nc.Request("samspill.query.export", body, 10*time.Second)
-		if err != nil {
-			t.Fatal(err)
-		}
+		msg := request(t, nc, token(t, signer, opener), "", "samspill.query.export", string(body))
 		url := base + "/export." + format
 		if format == "careteam" {
 			url = base + "/careteam.json"
@@ -243,7 +240,10 @@ func TestExportsRefuseByField(t *testing.T) {
 	e := setup(t)
 	w := e.exportWorld()
 	g, nc := e.running(w.last)
-	h := g.Handler()
+	// An integration that may read every map and area reaches every
+	// refusal of a malformed or unknown request.
+	reader := access.Principal{Subject: "tok:reader", Role: access.Integration, Grants: []string{"map.*.read", "area.*.read"}}
+	h := as(t, reader, g.Handler())
 	base := "/v1/maps/" + w.citizenMap
 	for _, tc := range []struct {
 		url    string
@@ -287,10 +287,7 @@ func TestExportsRefuseByField(t *testing.T) {
 		{graph.ExportQuery{Kind: "area", ID: "3203", Format: "csv"}, "400", "format"},
 	} {
 		body, _ := json.Marshal(tc.q)
-		msg, err := nc.Request("samspill.query.export", body, 10*time.Second)
-		if err != nil {
-			t.Fatal(err)
-		}
+		msg := request(t, nc, token(t, signer, reader), "", "samspill.query.export", string(body))
 		var qe struct{ Field string }
 		_ = json.Unmarshal(msg.Data, &qe)
 		if got := msg.Header.Get("Nats-Service-Error-Code"); got != tc.code || qe.Field != tc.field {
@@ -305,7 +302,7 @@ func TestErasedMapExportsNoNames(t *testing.T) {
 	e := setup(t)
 	w := e.exportWorld()
 	g, _ := e.running(w.last)
-	h := g.Handler()
+	h := as(t, opener, g.Handler())
 	base := "/v1/maps/" + w.erasedMap
 	for _, url := range []string{base + "/export.json", base + "/export.csv", base + "/export.csv?table=actors",
 		base + "/export.graphml", base + "/export.gexf", base + "/careteam.json"} {
@@ -335,7 +332,7 @@ func TestAreaExports(t *testing.T) {
 	e := setup(t)
 	w := e.exportWorld()
 	g, nc := e.running(w.last)
-	h := g.Handler()
+	h := as(t, analyst, g.Handler())
 	for _, f := range []struct{ ext, ns, ct string }{{"graphml", netfile.GraphMLNamespace, netfile.ContentTypeGraphML}, {"gexf", netfile.GEXFNamespace, netfile.ContentTypeGEXF}} {
 		rec := fetch(t, h, "/v1/areas/3203/export."+f.ext+"?at=2026-11-23")
 		if rec.Code != 200 || rec.Header().Get("Content-Type") != f.ct {
@@ -363,9 +360,9 @@ func TestAreaExports(t *testing.T) {
 			}
 		}
 		body, _ := json.Marshal(graph.ExportQuery{Kind: "area", ID: "3203", Format: f.ext, At: d("2026-11-23")})
-		msg, err := nc.Request("samspill.query.export", body, 10*time.Second)
-		if err != nil || !bytes.Equal(msg.Data, rec.Body.Bytes()) || msg.Header.Get("Content-Type") != f.ct {
-			t.Errorf("micro area %s: %v, %s", f.ext, err, msg.Header)
+		msg := request(t, nc, token(t, signer, analyst), "", "samspill.query.export", string(body))
+		if !bytes.Equal(msg.Data, rec.Body.Bytes()) || msg.Header.Get("Content-Type") != f.ct {
+			t.Errorf("micro area %s: %s", f.ext, msg.Header)
 		}
 	}
 	// As the log stood before anything was recorded: no shared citizens,

@@ -37,8 +37,12 @@ type HistoryAnswer struct {
 	Dates  []date.Date    `json:"dates"`
 }
 
-// History answers a HistoryQuery from the map's facts, as known now.
-func (s *Service) History(_ context.Context, q HistoryQuery) (*HistoryAnswer, error) {
+// History answers a HistoryQuery from the map's facts, as known now, for
+// a principal the map is assigned to.
+func (s *Service) History(ctx context.Context, q HistoryQuery) (*HistoryAnswer, error) {
+	if err := s.readMap(ctx, opHistory, q.MapID); err != nil {
+		return nil, err
+	}
 	if !event.IsUUID(q.MapID) {
 		return nil, query.Invalid("mapId", "%q is not a map id", q.MapID)
 	}

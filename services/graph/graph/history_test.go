@@ -35,7 +35,7 @@ func TestHistoryGivesEventsAndTimelineDates(t *testing.T) {
 	if err := g.WaitFor(t.Context(), last); err != nil {
 		t.Fatal(err)
 	}
-	h := g.Handler()
+	h := as(t, opener, g.Handler())
 
 	rec := fetch(t, h, "/v1/maps/"+mapID+"/history")
 	var ans graph.HistoryAnswer
@@ -72,11 +72,15 @@ func TestHistoryGivesEventsAndTimelineDates(t *testing.T) {
 		}
 	}
 
-	refused(t, h, "/v1/maps/6a1c9f0e-2b7d-4e3a-8c5f-1d2e3f4a5b6c/history", 404, "mapId")
-	refused(t, h, "/v1/maps/not-a-map/history", 400, "mapId")
+	// The coordinator is refused a map not assigned to them, whatever its
+	// id; one who may read every map finds it missing or malformed.
+	refused(t, h, "/v1/maps/6a1c9f0e-2b7d-4e3a-8c5f-1d2e3f4a5b6c/history", 403, "")
+	refused(t, h, "/v1/maps/not-a-map/history", 403, "")
+	refused(t, as(t, mapReader, g.Handler()), "/v1/maps/6a1c9f0e-2b7d-4e3a-8c5f-1d2e3f4a5b6c/history", 404, "mapId")
+	refused(t, as(t, mapReader, g.Handler()), "/v1/maps/not-a-map/history", 400, "mapId")
 	refused(t, h, "/v1/maps/"+mapID+"/history?at=2026-01-01", 400, "at")
 
-	data, code, _ := ask(t, nc, "samspill.query.history", `{"mapId":"`+mapID+`"}`)
+	data, code, _ := ask(t, nc, opener, "samspill.query.history", `{"mapId":"`+mapID+`"}`)
 	var viaNATS graph.HistoryAnswer
 	if code != "" || json.Unmarshal(data, &viaNATS) != nil || len(viaNATS.Events) != 8 || len(viaNATS.Dates) != 6 {
 		t.Fatalf("micro history: %s %s", code, data)
@@ -86,7 +90,7 @@ func TestHistoryGivesEventsAndTimelineDates(t *testing.T) {
 		`{"mapId":"x"}`: {"400", "mapId"},
 		`{}`:            {"400", "mapId"},
 	} {
-		if _, code, field := ask(t, nc, "samspill.query.history", body); code != want[0] || field != want[1] {
+		if _, code, field := ask(t, nc, mapReader, "samspill.query.history", body); code != want[0] || field != want[1] {
 			t.Errorf("micro history %s: %s naming %q, want %s naming %q", body, code, field, want[0], want[1])
 		}
 	}

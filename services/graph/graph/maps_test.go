@@ -4,21 +4,22 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/nats-io/nats.go"
 
+	"github.com/samspill/samspill/pkg/access"
 	"github.com/samspill/samspill/pkg/stakeholder"
 	"github.com/samspill/samspill/services/command/command"
 	"github.com/samspill/samspill/services/graph/graph"
 )
 
 // doAs executes a command as the given principal.
-func (e *env) doAs(principal string, c command.Command) command.Result {
+func (e *env) doAs(p access.Principal, c command.Command) command.Result {
 	e.t.Helper()
-	r, err := e.cmd.Execute(context.Background(), principal, c)
+	r, err := e.cmd.Execute(access.WithPrincipal(context.Background(), p), c)
 	if err != nil {
 		e.t.Fatalf("%s: %v", c.CommandName(), err)
 	}
@@ -43,14 +44,11 @@ func refused(t *testing.T, h http.Handler, url string, status int, field string)
 	}
 }
 
-// ask sends a query over NATS micro: the answer's body, or the error's
-// status code and the field it names.
-func ask(t *testing.T, nc *nats.Conn, subject, body string) (data []byte, code, field string) {
+// ask sends a query over NATS micro as p: the answer's body, or the
+// error's status code and the field it names.
+func ask(t *testing.T, nc *nats.Conn, p access.Principal, subject, body string) (data []byte, code, field string) {
 	t.Helper()
-	msg, err := nc.Request(subject, []byte(body), 10*time.Second)
-	if err != nil {
-		t.Fatalf("%s %s: %v", subject, body, err)
-	}
+	msg := request(t, nc, token(t, signer, p), "", subject, body)
 	if code = msg.Header.Get("Nats-Service-Error-Code"); code != "" {
 		var e struct {
 			Field string `json:"field"`
@@ -62,23 +60,26 @@ func ask(t *testing.T, nc *nats.Conn, subject, body string) (data []byte, code, 
 }
 
 // TestMapsListsWhoOpenedThemAndLabelsOnlyAnOwnList: every map shows who
-// opened it, when it was opened and last changed; filtered by a principal
-// it is that coordinator's own list, which alone shows the maps' labels.
+// opened it, when it was opened and last changed; a coordinator's list is
+// the maps assigned to them, which alone shows the maps' labels; an
+// administrator's is every map with the principals it is assigned to.
 func TestMapsListsWhoOpenedThemAndLabelsOnlyAnOwnList(t *testing.T) {
 	e := setup(t)
-	kari, per := "user:kari.nordmann", "user:per.hansen"
+	kari := access.Principal{Subject: "user:kari.nordmann", Role: access.Coordinator}
+	per := access.Principal{Subject: "user:per.hansen", Role: access.Coordinator}
 	ola := e.doAs(kari, &command.OpenMap{Meta: command.Meta{ValidTime: d("2026-01-10")}, Focus: stakeholder.FocusCitizen, Label: "Ola N.", Municipality: "3203"}).IDs["mapId"]
 	siri := e.doAs(per, &command.OpenMap{Meta: command.Meta{ValidTime: d("2026-02-01")}, Focus: stakeholder.FocusCitizen, Label: "Siri S.", Municipality: "3203"}).IDs["mapId"]
 	asker := e.doAs(kari, &command.OpenMap{Meta: command.Meta{ValidTime: d("2025-06-01")}, Focus: stakeholder.FocusMunicipality, Label: "Bærum kommune", Municipality: "3201"}).IDs["mapId"]
-	// Per adds to Kari's map: it stays Kari's, and its last change is the latest.
+	// Per is granted Kari's map and adds to it: it stays Kari's, and its
+	// last change is the latest.
+	e.doAs(admin, &command.GrantAccess{MapID: ola, Principal: per.Subject})
 	e.doAs(per, &command.AddActor{MapID: ola, Kind: "person", Level: "service", Sector: "primary-health", Name: "Dr. Hansen"})
 	last := e.doAs(per, &command.EraseMap{MapID: siri, Basis: "citizen-request"}).Version
 	g, nc := e.running(last)
-	h := g.Handler()
 
-	list := func(url string) (map[string]graph.MapSummary, string) {
+	list := func(p access.Principal, url string) (map[string]graph.MapSummary, string) {
 		t.Helper()
-		rec := fetch(t, h, url)
+		rec := fetch(t, as(t, p, g.Handler()), url)
 		if rec.Code != 200 {
 			t.Fatalf("%s: %d %s", url, rec.Code, rec.Body)
 		}
@@ -93,51 +94,61 @@ func TestMapsListsWhoOpenedThemAndLabelsOnlyAnOwnList(t *testing.T) {
 		return out, rec.Body.String()
 	}
 
-	all, body := list("/v1/maps")
-	if len(all) != 3 || all[ola].OpenedBy != kari || all[siri].OpenedBy != per || all[asker].OpenedBy != kari {
+	all, body := list(admin, "/v1/maps")
+	if len(all) != 3 || all[ola].OpenedBy != kari.Subject || all[siri].OpenedBy != per.Subject || all[asker].OpenedBy != kari.Subject {
 		t.Fatalf("all maps: %s", body)
 	}
 	if all[ola].Opened != d("2026-01-10") || all[asker].Opened != d("2025-06-01") || all[asker].Focus != stakeholder.FocusMunicipality {
 		t.Fatalf("opened dates: %s", body)
 	}
-	// Recorded in the order: Ola, Siri, Bærum, Dr. Hansen on Ola's map, Siri's erasure.
+	// Recorded in the order: Ola, Siri, Bærum, Per's grant and Dr. Hansen on Ola's map, Siri's erasure.
 	if !all[siri].UpdatedAt.After(all[ola].UpdatedAt) || !all[ola].UpdatedAt.After(all[asker].UpdatedAt) || all[ola].UpdatedAt.IsZero() {
 		t.Fatalf("updatedAt is the record time of each map's last event: %s", body)
+	}
+	if !slices.Equal(all[ola].Assigned, []string{kari.Subject, per.Subject}) || !slices.Equal(all[siri].Assigned, []string{per.Subject}) ||
+		!slices.Equal(all[asker].Assigned, []string{kari.Subject}) {
+		t.Fatalf("an administrator's list shows whom each map is assigned to: %s", body)
 	}
 	for _, name := range []string{`"label"`, "Ola N.", "Siri S.", "Bærum kommune", "[erased]"} {
 		if strings.Contains(body, name) {
 			t.Errorf("the list of every map shows %s: %s", name, body)
 		}
 	}
-	if m, body := list("/v1/maps?municipality=3203"); len(m) != 2 || m[asker].MapID != "" {
+	if m, body := list(admin, "/v1/maps?municipality=3203"); len(m) != 2 || m[asker].MapID != "" {
 		t.Fatalf("maps of 3203: %s", body)
 	}
+	if m, body := list(admin, "/v1/maps?openedBy="+kari.Subject); len(m) != 2 || m[siri].MapID != "" || strings.Contains(body, `"label"`) {
+		t.Fatalf("maps Kari opened, as an administrator sees them: %s", body)
+	}
 
-	own, body := list("/v1/maps?openedBy=" + kari)
-	if len(own) != 2 || own[ola].Label != "Ola N." || own[asker].Label != "Bærum kommune" {
+	own, body := list(kari, "/v1/maps")
+	if len(own) != 2 || own[ola].Label != "Ola N." || own[asker].Label != "Bærum kommune" || strings.Contains(body, `"assigned"`) {
 		t.Fatalf("Kari's own list: %s", body)
 	}
-	if own, body := list("/v1/maps?openedBy=" + kari + "&municipality=3203"); len(own) != 1 || own[ola].Label != "Ola N." {
+	if own, body := list(kari, "/v1/maps?municipality=3203"); len(own) != 1 || own[ola].Label != "Ola N." {
 		t.Fatalf("Kari's own maps in 3203: %s", body)
 	}
-	if own, body := list("/v1/maps?openedBy=" + per); len(own) != 1 || own[siri].Label != "[erased]" || !own[siri].Erased {
-		t.Fatalf("Per's own list shows his erased map without its name: %s", body)
+	if own, body := list(per, "/v1/maps?openedBy="+kari.Subject); len(own) != 2 || own[siri].Label != "[erased]" || !own[siri].Erased || own[ola].Label != "Ola N." {
+		t.Fatalf("Per's own list shows the map granted to him and his erased map without its name, whoever he names as opener: %s", body)
 	}
-	if none, body := list("/v1/maps?openedBy=user:nobody"); len(none) != 0 || strings.TrimSpace(body) != "[]" {
-		t.Fatalf("a principal with no maps: %s", body)
+	nobody := access.Principal{Subject: "user:nobody", Role: access.Coordinator}
+	if none, body := list(nobody, "/v1/maps"); len(none) != 0 || strings.TrimSpace(body) != "[]" {
+		t.Fatalf("a coordinator with no maps: %s", body)
 	}
 
+	h := as(t, admin, g.Handler())
 	refused(t, h, "/v1/maps?openedBy=kari%20nordmann", 400, "openedBy")
 	refused(t, h, "/v1/maps?openedBy=user:kari/../x", 400, "openedBy")
 	refused(t, h, "/v1/maps?municipality=Asker", 400, "municipality")
 	refused(t, h, "/v1/maps?colour=red", 400, "colour")
+	refused(t, as(t, analyst, g.Handler()), "/v1/maps", 403, "")
 
-	data, code, _ := ask(t, nc, "samspill.query.maps", `{"openedBy":"`+per+`"}`)
+	data, code, _ := ask(t, nc, per, "samspill.query.maps", `{}`)
 	var ms []graph.MapSummary
-	if code != "" || json.Unmarshal(data, &ms) != nil || len(ms) != 1 || ms[0].MapID != siri || ms[0].Label != "[erased]" {
+	if code != "" || json.Unmarshal(data, &ms) != nil || len(ms) != 2 {
 		t.Fatalf("micro maps of Per: %s %s", code, data)
 	}
-	if data, code, _ = ask(t, nc, "samspill.query.maps", `{}`); code != "" || strings.Contains(string(data), "label") || json.Unmarshal(data, &ms) != nil || len(ms) != 3 {
+	if data, code, _ = ask(t, nc, admin, "samspill.query.maps", `{}`); code != "" || strings.Contains(string(data), "label") || json.Unmarshal(data, &ms) != nil || len(ms) != 3 {
 		t.Fatalf("micro maps: %s %s", code, data)
 	}
 	for body, want := range map[string][2]string{
@@ -145,8 +156,11 @@ func TestMapsListsWhoOpenedThemAndLabelsOnlyAnOwnList(t *testing.T) {
 		`{"municipality":"Oslo"}`:      {"400", "municipality"},
 		`{"colour":"red"}`:             {"400", ""},
 	} {
-		if _, code, field := ask(t, nc, "samspill.query.maps", body); code != want[0] || field != want[1] {
+		if _, code, field := ask(t, nc, admin, "samspill.query.maps", body); code != want[0] || field != want[1] {
 			t.Errorf("micro maps %s: %s naming %q, want %s naming %q", body, code, field, want[0], want[1])
 		}
+	}
+	if _, code, _ := ask(t, nc, analyst, "samspill.query.maps", `{}`); code != "403" {
+		t.Errorf("micro maps of an analyst: %s, want 403", code)
 	}
 }

@@ -59,8 +59,12 @@ type MatrixAnswer struct {
 // (pkg/region), one pair per edge of it, in its order. As in that graph, a
 // suppressed pair is listed only when the two also have an agreement;
 // other suppressed pairs are left out, so that no one can tell a pair
-// sharing one citizen from a pair sharing none.
-func (s *Service) Matrix(_ context.Context, q MatrixQuery) (*MatrixAnswer, error) {
+// sharing one citizen from a pair sharing none. Only a principal who may
+// read the area's aggregates gets it.
+func (s *Service) Matrix(ctx context.Context, q MatrixQuery) (*MatrixAnswer, error) {
+	if err := s.readArea(ctx, opMatrix, q.Municipality); err != nil {
+		return nil, err
+	}
 	if !event.IsMunicipality(q.Municipality) {
 		return nil, query.Invalid("municipality", "%q is not a municipality number", q.Municipality)
 	}

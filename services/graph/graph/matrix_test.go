@@ -61,7 +61,7 @@ func (e *env) sharedCaseload() uint64 {
 func TestMatrixSuppressesSmallCells(t *testing.T) {
 	e := setup(t)
 	g, nc := e.running(e.sharedCaseload())
-	h := g.Handler()
+	h := as(t, areaReader, g.Handler())
 
 	matrix := func(url string) graph.MatrixAnswer {
 		t.Helper()
@@ -132,13 +132,13 @@ func TestMatrixSuppressesSmallCells(t *testing.T) {
 	refused(t, h, "/v1/areas/3203/matrix.csv?k=-1", 400, "k")
 	refused(t, h, "/v1/areas/Asker/matrix.csv", 400, "municipality")
 
-	data, code, _ := ask(t, nc, "samspill.query.matrix", `{"municipality":"3203"}`)
+	data, code, _ := ask(t, nc, areaReader, "samspill.query.matrix", `{"municipality":"3203"}`)
 	var viaNATS graph.MatrixAnswer
 	if code != "" || json.Unmarshal(data, &viaNATS) != nil || len(viaNATS.Pairs) != 2 || viaNATS.Pairs[0].SharedCitizens != 6 || !viaNATS.Pairs[1].Suppressed {
 		t.Fatalf("micro matrix: %s %s", code, data)
 	}
 	for body, field := range map[string]string{`{}`: "municipality", `{"municipality":"3203","k":-3}`: "k", `{"municipality":"3203","at":"June"}`: ""} {
-		if _, code, f := ask(t, nc, "samspill.query.matrix", body); code != "400" || f != field {
+		if _, code, f := ask(t, nc, areaReader, "samspill.query.matrix", body); code != "400" || f != field {
 			t.Errorf("micro matrix %s: %s naming %q, want 400 naming %q", body, code, f, field)
 		}
 	}

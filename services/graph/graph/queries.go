@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/samspill/samspill/pkg/access"
 	"github.com/samspill/samspill/pkg/date"
 	"github.com/samspill/samspill/pkg/event"
 	"github.com/samspill/samspill/pkg/export"
@@ -49,8 +50,11 @@ func (s *Service) view(mapID string, at date.Date, knownAt time.Time) (*projecti
 	return v, err
 }
 
-// Map answers a MapQuery.
+// Map answers a MapQuery for a principal the map is assigned to.
 func (s *Service) Map(ctx context.Context, q MapQuery) (*MapAnswer, error) {
+	if err := s.readMap(ctx, opMap, q.MapID); err != nil {
+		return nil, err
+	}
 	v, err := s.view(q.MapID, q.At, q.KnownAt)
 	if err != nil {
 		return nil, err
@@ -93,8 +97,11 @@ type ChangesAnswer struct {
 	Changes []ChangeItem `json:"changes"`
 }
 
-// Changes answers a ChangesQuery.
+// Changes answers a ChangesQuery for a principal the map is assigned to.
 func (s *Service) Changes(ctx context.Context, q ChangesQuery) (*ChangesAnswer, error) {
+	if err := s.readMap(ctx, opChanges, q.MapID); err != nil {
+		return nil, err
+	}
 	if q.From.IsZero() {
 		return nil, query.Invalid("from", "is required")
 	}
@@ -163,8 +170,11 @@ const MaxDepth = 4
 
 // Neighbourhood answers a NeighbourhoodQuery over the map's graph on the
 // date (projection.View.Graph: one undirected tie per pair of actors with
-// an active relation).
+// an active relation), for a principal the map is assigned to.
 func (s *Service) Neighbourhood(ctx context.Context, q NeighbourhoodQuery) (*NeighbourhoodAnswer, error) {
+	if err := s.readMap(ctx, opNeighbourhood, q.MapID); err != nil {
+		return nil, err
+	}
 	if q.Depth == 0 {
 		q.Depth = 1
 	}
@@ -237,8 +247,12 @@ type SystemQuery struct {
 	K            int       `json:"k,omitempty"`
 }
 
-// System answers a SystemQuery.
-func (s *Service) System(_ context.Context, q SystemQuery) (*region.Graph, error) {
+// System answers a SystemQuery for a principal who may read the area's
+// aggregates (an empty municipality is every municipality's).
+func (s *Service) System(ctx context.Context, q SystemQuery) (*region.Graph, error) {
+	if err := s.readArea(ctx, opSystem, q.Municipality); err != nil {
+		return nil, err
+	}
 	if q.Municipality != "" && !event.IsMunicipality(q.Municipality) {
 		return nil, query.Invalid("municipality", "%q is not a municipality number", q.Municipality)
 	}
@@ -260,8 +274,14 @@ type BundleQuery struct {
 	KnownAt      time.Time `json:"knownAt,omitzero"`
 }
 
-// Bundle answers a BundleQuery.
+// Bundle answers a BundleQuery. The bundle holds every citizen map's
+// structure, one by one: microdata, not an aggregate, so only a principal
+// allowed to read access.Bundle of the municipality gets it (an
+// integration granted bundle.<municipality>.read).
 func (s *Service) Bundle(ctx context.Context, q BundleQuery) (*mapdoc.Bundle, error) {
+	if _, err := s.guard.Check(ctx, opBundle, access.Read, access.Bundle(q.Municipality)); err != nil {
+		return nil, err
+	}
 	if !event.IsMunicipality(q.Municipality) {
 		return nil, query.Invalid("municipality", "%q is not a municipality number", q.Municipality)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/samspill/samspill/pkg/access"
 	"github.com/samspill/samspill/pkg/date"
 	"github.com/samspill/samspill/pkg/event"
 	"github.com/samspill/samspill/pkg/eventlog"
@@ -44,6 +45,14 @@ type Config struct {
 	// Metrics records the projection's position, events applied and lag
 	// (projection "graph"); nil: none.
 	Metrics *telemetry.Metrics
+	// Verifier checks the assertion of every NATS query (header
+	// Samspill-Assertion); nil: no NATS query names a principal, so every
+	// one is refused as unauthenticated. Over HTTP the principal comes
+	// from the request's context (access.HTTP at the edge).
+	Verifier *access.Verifier
+	// Audit records every decision about a map or an area before it is
+	// answered (an *audit.Writer for service "graph"). Required.
+	Audit access.Recorder
 }
 
 func (c *Config) defaults() {
@@ -74,6 +83,7 @@ type Service struct {
 	obj    jetstream.ObjectStore
 	keys   export.Revealer
 	store  *projection.Store
+	guard  *access.Guard
 	follow *eventlog.Follower
 
 	mu        sync.Mutex
@@ -89,6 +99,9 @@ type Service struct {
 // New opens the snapshot bucket and returns a service that is not yet
 // following the log.
 func New(ctx context.Context, js jetstream.JetStream, log *eventlog.Log, keys export.Revealer, cfg Config) (*Service, error) {
+	if cfg.Audit == nil {
+		return nil, errAuditRequired
+	}
 	cfg.defaults()
 	obj, err := js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
 		Bucket:      SnapshotBucket,
@@ -99,9 +112,14 @@ func New(ctx context.Context, js jetstream.JetStream, log *eventlog.Log, keys ex
 	if err != nil {
 		return nil, fmt.Errorf("graph: snapshot bucket: %w", err)
 	}
-	return &Service{cfg: cfg, log: log, obj: obj, keys: keys, store: projection.NewStore(),
+	store := projection.NewStore()
+	return &Service{cfg: cfg, log: log, obj: obj, keys: keys, store: store, guard: access.NewGuard(cfg.Audit, store.Assigned, cfg.Logger),
 		snapshots: make(chan struct{}, 1), stopped: make(chan struct{}), caughtUp: make(chan struct{})}, nil
 }
+
+// errAuditRequired refuses a service without an audit trail: a read of a
+// citizen map that cannot be audited must not be served.
+var errAuditRequired = errors.New("graph: Config.Audit is required: every read of a map or an area is audited before it is answered (audit.NewWriter(js, \"graph\", nil))")
 
 // Store returns the projection the service keeps.
 func (s *Service) Store() *projection.Store { return s.store }
@@ -283,8 +301,14 @@ func (s *Service) forgetErased(r eventlog.Record) {
 
 // NewForStore returns a service that answers queries from an existing
 // projection without following a log (for benchmarks and offline tools).
-func NewForStore(st *projection.Store, keys export.Revealer) *Service {
-	cfg := Config{}
+// Its queries are decided and audited as any service's: rec records the
+// decisions (required).
+func NewForStore(st *projection.Store, keys export.Revealer, rec access.Recorder) (*Service, error) {
+	if rec == nil {
+		return nil, errAuditRequired
+	}
+	cfg := Config{Audit: rec}
 	cfg.defaults()
-	return &Service{cfg: cfg, keys: keys, store: st, snapshots: make(chan struct{}, 1), stopped: make(chan struct{}), caughtUp: make(chan struct{})}
+	return &Service{cfg: cfg, keys: keys, store: st, guard: access.NewGuard(rec, st.Assigned, cfg.Logger),
+		snapshots: make(chan struct{}, 1), stopped: make(chan struct{}), caughtUp: make(chan struct{})}, nil
 }

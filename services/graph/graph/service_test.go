@@ -13,6 +13,8 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/samspill/samspill/pkg/access"
+	"github.com/samspill/samspill/pkg/audit"
 	"github.com/samspill/samspill/pkg/date"
 	"github.com/samspill/samspill/pkg/event"
 	"github.com/samspill/samspill/pkg/eventlog"
@@ -47,6 +49,9 @@ func setup(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := audit.EnsureStream(ctx, js, 1, 0); err != nil {
+		t.Fatal(err)
+	}
 	k, err := seal.OpenKeyring(ctx, js, seal.KeyringConfig{MasterKey: master})
 	if err != nil {
 		t.Fatal(err)
@@ -54,25 +59,27 @@ func setup(t *testing.T) *env {
 	// Each command is recorded a minute after the one before.
 	tick := today.Add(-4 * time.Hour)
 	clock := func() time.Time { tick = tick.Add(time.Minute); return tick }
-	cmd, err := command.NewService(l, k, command.Config{Clock: clock, Location: time.UTC})
+	cmd, err := command.NewService(l, k, command.Config{Clock: clock, Location: time.UTC, Audit: audit.NewWriter(js, "command", nil)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return &env{t: t, js: js, log: l, keys: k, cmd: cmd}
 }
 
+// do executes a command as the opener of the test's maps, or as an
+// administrator when it is about the directory.
 func (e *env) do(c command.Command) command.Result {
 	e.t.Helper()
-	r, err := e.cmd.Execute(context.Background(), "t", c)
-	if err != nil {
-		e.t.Fatalf("%s: %v", c.CommandName(), err)
+	switch c.(type) {
+	case *command.RegisterEntry, *command.UpdateEntry, *command.RetireEntry:
+		return e.doAs(admin, c)
 	}
-	return r
+	return e.doAs(opener, c)
 }
 
 func (e *env) graph() *graph.Service {
 	e.t.Helper()
-	s, err := graph.New(context.Background(), e.js, e.log, e.keys, graph.Config{Clock: func() time.Time { return today }, Location: time.UTC, SnapshotEvery: 1 << 30, SnapshotInterval: time.Hour})
+	s, err := graph.New(context.Background(), e.js, e.log, e.keys, e.config())
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -80,6 +87,14 @@ func (e *env) graph() *graph.Service {
 		e.t.Fatal(err)
 	}
 	return s
+}
+
+// config is the graph service's configuration in the tests: the test's
+// clock, no snapshots but the last, assertions of the test's signer, and
+// the audit trail on the test's server.
+func (e *env) config() graph.Config {
+	return graph.Config{Clock: func() time.Time { return today }, Location: time.UTC, SnapshotEvery: 1 << 30, SnapshotInterval: time.Hour,
+		Verifier: signer.Verifier(), Audit: audit.NewWriter(e.js, "graph", nil)}
 }
 
 // running starts the graph service, waits for it to apply the log up to
@@ -187,7 +202,7 @@ func TestQueriesOnBothTimeAxes(t *testing.T) {
 	if err := g.WaitFor(ctx, last); err != nil {
 		t.Fatal(err)
 	}
-	h := g.Handler()
+	h := as(t, opener, g.Handler())
 	activeDPS := func(ans graph.MapAnswer) bool {
 		for _, r := range ans.Document.Relations {
 			if r.ID == "r2" {
@@ -227,19 +242,26 @@ func TestQueriesOnBothTimeAxes(t *testing.T) {
 		t.Fatalf("DPS neighbours in July (stay ended, referral active): %+v", nb)
 	}
 	for url, want := range map[string]int{
-		"/v1/maps/not-a-map":                                     400,
 		"/v1/maps/" + mapID + "?at=2026-02-30":                   400,
 		"/v1/maps/" + mapID + "?colour=red":                      400,
 		"/v1/maps/" + mapID + "?at=2025-01-01":                   404,
-		"/v1/maps/6a1c9f0e-2b7d-4e3a-8c5f-1d2e3f4a5b6c":          404,
 		"/v1/maps/" + mapID + "/actors/nobody/neighbourhood":     404,
 		"/v1/maps/" + mapID + "/actors/gp/neighbourhood?depth=9": 400,
 		"/v1/maps/" + mapID + "/changes":                         400,
-		"/v1/areas/Asker/system":                                 400,
+		// A map not assigned to the coordinator, whether it exists or
+		// not, or whatever its id: refused before it is looked up.
+		"/v1/maps/6a1c9f0e-2b7d-4e3a-8c5f-1d2e3f4a5b6c": 403,
+		"/v1/maps/not-a-map":                            403,
 	} {
 		if got := get(t, h, url, nil); got != want {
 			t.Errorf("%s: %d, want %d", url, got, want)
 		}
+	}
+	if got := get(t, as(t, analyst, g.Handler()), "/v1/areas/Asker/system", nil); got != 403 {
+		t.Errorf("an analyst of 3203 asking for the area Asker: %d, want 403", got)
+	}
+	if got := get(t, as(t, access.Principal{Subject: "tok:all", Role: access.Integration, Grants: []string{"area.*.read"}}, g.Handler()), "/v1/areas/Asker/system", nil); got != 400 {
+		t.Errorf("an integration granted every area asking for the area Asker: %d, want 400", got)
 	}
 }
 
@@ -256,7 +278,7 @@ func TestErasureWithItsOwnKeyring(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := graph.New(ctx, e.js, e.log, own, graph.Config{Clock: func() time.Time { return today }, Location: time.UTC, SnapshotEvery: 1 << 30, SnapshotInterval: time.Hour})
+	g, err := graph.New(ctx, e.js, e.log, own, e.config())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,6 +289,7 @@ func TestErasureWithItsOwnKeyring(t *testing.T) {
 	if err := g.WaitFor(ctx, last); err != nil {
 		t.Fatal(err)
 	}
+	ctx = access.WithPrincipal(ctx, opener)
 	before, err := g.Map(ctx, graph.MapQuery{MapID: mapID})
 	if err != nil {
 		t.Fatal(err)
@@ -306,7 +329,7 @@ func TestMapWithMachineIDs(t *testing.T) {
 	if err := g.WaitFor(ctx, last); err != nil {
 		t.Fatal(err)
 	}
-	h := g.Handler()
+	h := as(t, opener, g.Handler())
 	ids := func(ans graph.MapAnswer) (actors, relations []string) {
 		for _, a := range ans.Document.Actors {
 			actors = append(actors, a.ID)
@@ -337,7 +360,7 @@ func TestMapWithMachineIDs(t *testing.T) {
 		}
 	}
 	// The machine ids are the ones commands take.
-	if _, err := e.cmd.Execute(ctx, "t", &command.AssessActor{MapID: mapID, ActorID: ma[len(ma)-1], Importance: "high"}); err != nil {
+	if _, err := e.cmd.Execute(access.WithPrincipal(ctx, opener), &command.AssessActor{MapID: mapID, ActorID: ma[len(ma)-1], Importance: "high"}); err != nil {
 		t.Errorf("a command with a machine id from the answer: %v", err)
 	}
 	var p problem.Problem

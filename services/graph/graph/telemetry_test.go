@@ -24,8 +24,9 @@ func TestProjectionMetrics(t *testing.T) {
 	last := e.do(&command.AddActor{MapID: mapID, Kind: stakeholder.KindPerson, Level: stakeholder.LevelService, Sector: stakeholder.SectorPeer, Name: "B"})
 
 	m := telemetry.NewMetrics()
-	s, err := graph.New(context.Background(), e.js, e.log, e.keys, graph.Config{Clock: func() time.Time { return today }, Location: time.UTC,
-		SnapshotEvery: 1 << 30, SnapshotInterval: time.Hour, Metrics: m})
+	cfg := e.config()
+	cfg.Metrics = m
+	s, err := graph.New(context.Background(), e.js, e.log, e.keys, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

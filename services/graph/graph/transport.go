@@ -18,6 +18,8 @@ const (
 )
 
 // AddMicro registers the queries as the NATS micro service samspill-graph.
+// Each request names its principal with an assertion (header
+// Samspill-Assertion) that Config.Verifier checks.
 func (s *Service) AddMicro(ctx context.Context, nc *nats.Conn) (micro.Service, error) {
 	svc, err := micro.AddService(nc, micro.Config{Name: MicroName, Version: MicroVersion,
 		Description: "Samspill graph queries: maps on any date, changes, neighbourhoods, system-wide graphs"})
@@ -26,16 +28,16 @@ func (s *Service) AddMicro(ctx context.Context, nc *nats.Conn) (micro.Service, e
 	}
 	g := svc.AddGroup(SubjectPrefix)
 	for name, h := range map[string]micro.Handler{
-		"map":           query.Handler(ctx, nil, s.Map),
-		"changes":       query.Handler(ctx, nil, s.Changes),
-		"neighbourhood": query.Handler(ctx, nil, s.Neighbourhood),
-		"system":        query.Handler(ctx, nil, s.System),
-		"bundle":        query.Handler(ctx, nil, s.Bundle),
+		"map":           query.Handler(ctx, s.cfg.Verifier, s.Map),
+		"changes":       query.Handler(ctx, s.cfg.Verifier, s.Changes),
+		"neighbourhood": query.Handler(ctx, s.cfg.Verifier, s.Neighbourhood),
+		"system":        query.Handler(ctx, s.cfg.Verifier, s.System),
+		"bundle":        query.Handler(ctx, s.cfg.Verifier, s.Bundle),
 		"export":        s.exportHandler(ctx),
-		"maps":          query.Handler(ctx, nil, s.Maps),
-		"directory":     query.Handler(ctx, nil, s.Directory),
-		"history":       query.Handler(ctx, nil, s.History),
-		"matrix":        query.Handler(ctx, nil, s.Matrix),
+		"maps":          query.Handler(ctx, s.cfg.Verifier, s.Maps),
+		"directory":     query.Handler(ctx, s.cfg.Verifier, s.Directory),
+		"history":       query.Handler(ctx, s.cfg.Verifier, s.History),
+		"matrix":        query.Handler(ctx, s.cfg.Verifier, s.Matrix),
 	} {
 		if err := g.AddEndpoint(name, h); err != nil {
 			return nil, fmt.Errorf("graph: add endpoint %s: %w", name, err)
@@ -56,6 +58,10 @@ func (s *Service) AddMicro(ctx context.Context, nc *nats.Conn) (micro.Service, e
 //	GET /v1/maps/{mapId}/actors/{actor}/neighbourhood?depth=&at=&knownAt=
 //	GET /v1/areas/{municipality}/system?at=&k=
 //	GET /v1/areas/{municipality}/bundle?at=&knownAt=
+//
+// The principal of a request is the one its context carries: wrap the
+// routes in access.HTTP, which authenticates the bearer assertion. Each
+// route is decided and audited as its NATS query is.
 func (s *Service) Handler() *query.Routes {
 	mux := query.NewRoutes()
 	answer := func(w http.ResponseWriter, r *http.Request, ans any, err error) {
