@@ -12,6 +12,18 @@
 // Personal data in a command (names, free text, document-local ids) is
 // sealed with the map's key before it becomes an event.
 //
+// # Access
+//
+// Who gives a command is the principal of the request's context
+// (access.FromContext): the transports put there the principal of the
+// request's verified assertion. An access.Guard decides whether they may
+// (the rules of package access: coordinators open maps and write, close
+// and erase the maps assigned to them; administrators manage the directory
+// and the assignments, grant_access and revoke_access, and never write a
+// map) and writes the decision to the audit trail before the command is
+// decided against its aggregate. A refusal is an *Error with code
+// unauthenticated, forbidden or unavailable.
+//
 // # Concurrency
 //
 // A Service is safe for concurrent use. Commands to one aggregate are
