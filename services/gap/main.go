@@ -5,15 +5,24 @@
 // SAMSPILL_GAPS, answers samspill.query.gaps and serves /v1/maps/{id}/gaps
 // and /v1/areas/{municipality}/gaps over HTTP, with Prometheus metrics at
 // GET /metrics and traces as the OTEL_* environment says. It needs no
-// master key. See README.md.
+// master key. Every query names its principal with an assertion of the
+// access service (NATS header Samspill-Assertion, HTTP Authorization:
+// Bearer), verified with the public key --access-key, and every decision
+// about a map or an area is written to the audit stream SAMSPILL_AUDIT
+// before it is answered. See README.md.
 package main
 
 import (
 	"context"
 	"flag"
+	"fmt"
 	"log/slog"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/samspill/samspill/pkg/access"
+	"github.com/samspill/samspill/pkg/audit"
 	"github.com/samspill/samspill/pkg/daemon"
 	"github.com/samspill/samspill/pkg/telemetry"
 	"github.com/samspill/samspill/services/gap/gap"
@@ -30,13 +39,22 @@ func main() {
 }
 
 func run(ctx context.Context, logger *slog.Logger, f daemon.Flags, cfg gap.Config) error {
+	verifier, err := f.Verifier()
+	if err != nil {
+		return err
+	}
 	nc, err := f.Dial("samspill-gap")
 	if err != nil {
 		return err
 	}
 	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return fmt.Errorf("gap: jetstream: %w", err)
+	}
 	metrics := telemetry.NewMetrics()
 	cfg.Replicas, cfg.Logger, cfg.Metrics = f.Replicas, logger, metrics
+	cfg.Verifier, cfg.Audit = verifier, audit.NewWriter(js, "gap", nil)
 	r, err := gap.Boot(ctx, nc, cfg)
 	if err != nil {
 		return err
@@ -44,7 +62,9 @@ func run(ctx context.Context, logger *slog.Logger, f daemon.Flags, cfg gap.Confi
 	routes := r.Service.Handler()
 	routes.Handle("GET /metrics", metrics.Handler())
 	logger.Info("gap service up", "nats", f.NATS, "http", f.HTTP, "subscribe", gap.SubjectPrefix+".>")
-	return daemon.Serve(ctx, logger, f.HTTP, telemetry.HTTP(routes, metrics, telemetry.TracerProviderFrom(ctx)), func(context.Context) error {
+	// Every route but /metrics answers the principal of a bearer assertion.
+	h := access.HTTP(verifier, routes)
+	return daemon.Serve(ctx, logger, f.HTTP, telemetry.HTTP(h, metrics, telemetry.TracerProviderFrom(ctx)), func(context.Context) error {
 		r.Stop()
 		return nc.Drain()
 	})

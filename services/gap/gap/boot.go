@@ -18,9 +18,12 @@ type Running struct {
 }
 
 // Boot opens the event log and SAMSPILL_GAPS on nc (it needs no map keys),
-// starts the service and registers its query. cfg.Replicas applies to
-// both streams. Stop it with Stop.
+// starts the service and registers its queries. cfg.Replicas applies to
+// both streams; cfg.Audit is required. Stop it with Stop.
 func Boot(ctx context.Context, nc *nats.Conn, cfg Config) (*Running, error) {
+	if cfg.Audit == nil {
+		return nil, errAuditRequired
+	}
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return nil, fmt.Errorf("gap: jetstream: %w", err)

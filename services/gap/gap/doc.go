@@ -49,6 +49,18 @@
 // restart, a replay from the beginning, or two instances at once publish
 // nothing twice.
 //
+// # Access
+//
+// Every query is decided by package access and audited before it is
+// answered, over NATS (the principal of the request's assertion, verified
+// with Config.Verifier) and HTTP (the principal access.HTTP put in the
+// request's context) alike: a map's gaps are for a coordinator the map is
+// assigned to, refused before the map is looked up so that a refusal tells
+// nothing of whether it exists; a municipality's gaps and prevalence for an
+// analyst of that municipality or an integration granted its aggregates.
+// The evaluation itself reads the service's own projection and needs no
+// principal.
+//
 // # Concurrency
 //
 // A Service is safe for concurrent use: queries read the ledger while the

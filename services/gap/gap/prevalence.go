@@ -15,6 +15,7 @@ import (
 
 	"github.com/samspill/samspill/pkg/netfile"
 
+	"github.com/samspill/samspill/pkg/access"
 	"github.com/samspill/samspill/pkg/date"
 	"github.com/samspill/samspill/pkg/event"
 	"github.com/samspill/samspill/pkg/export"
@@ -78,9 +79,13 @@ type PrevalenceAnswer struct {
 // Prevalence answers a PrevalenceQuery (the S9 table over time): on each
 // period end, the municipality's citizen maps that were open (closed ones
 // left out, erased ones counted by their structure) as known now, each
-// evaluated with the service's rules on that date, without names. A
+// evaluated with the service's rules on that date, without names. Only a
+// principal who may read the municipality's aggregates gets it. A
 // municipality of which the service has seen no map is not-found.
 func (s *Service) Prevalence(ctx context.Context, q PrevalenceQuery) (*PrevalenceAnswer, error) {
+	if _, err := s.guard.Check(ctx, opPrevalence, access.Read, access.Area(q.Municipality)); err != nil {
+		return nil, err
+	}
 	if !event.IsMunicipality(q.Municipality) {
 		return nil, query.Invalid("municipality", "%q is not a municipality number", q.Municipality)
 	}

@@ -9,7 +9,6 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/samspill/samspill/pkg/date"
 	"github.com/samspill/samspill/pkg/stakeholder"
@@ -54,7 +53,9 @@ func TestPrevalenceOverTime(t *testing.T) {
 	last := e.prevalenceMaps()
 	g := e.start()
 	e.settle(g, last)
-	h := g.Handler()
+	// An integration that may read every area reaches every refusal of a
+	// malformed or unknown query.
+	h := as(t, reader, g.Handler())
 	nc := e.srv.Conn()
 	m, err := g.AddMicro(context.Background(), nc)
 	if err != nil {
@@ -195,10 +196,7 @@ func TestPrevalenceOverTime(t *testing.T) {
 
 	ask := func(body string) (*gap.PrevalenceAnswer, string, string) {
 		t.Helper()
-		msg, err := nc.Request(gap.PrevalenceSubject, []byte(body), 10*time.Second)
-		if err != nil {
-			t.Fatal(err)
-		}
+		msg := request(t, nc, token(t, signer, reader), "", gap.PrevalenceSubject, body)
 		var e struct {
 			Field string `json:"field"`
 		}

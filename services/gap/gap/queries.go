@@ -4,9 +4,17 @@ import (
 	"context"
 	"slices"
 
+	"github.com/samspill/samspill/pkg/access"
 	"github.com/samspill/samspill/pkg/date"
 	"github.com/samspill/samspill/pkg/event"
 	"github.com/samspill/samspill/pkg/query"
+)
+
+// The operations of the audit trail: the NATS endpoints, which the HTTP
+// routes answer as well.
+const (
+	opGaps       = "query.gaps"
+	opPrevalence = "query.prevalence"
 )
 
 // Query asks for the open gaps of one map or of one municipality (its
@@ -49,9 +57,14 @@ type Answer struct {
 }
 
 // Gaps answers a Query from the gaps the service has published (or read
-// from SAMSPILL_GAPS). An unknown map or a municipality with no maps is
-// not-found.
-func (s *Service) Gaps(_ context.Context, q Query) (*Answer, error) {
+// from SAMSPILL_GAPS). A map's gaps are for a principal the map is
+// assigned to, and are refused before the map is looked up; a
+// municipality's for one who may read its aggregates. An unknown map or a
+// municipality with no maps is not-found.
+func (s *Service) Gaps(ctx context.Context, q Query) (*Answer, error) {
+	if err := s.decide(ctx, q); err != nil {
+		return nil, err
+	}
 	switch q.Lang {
 	case "":
 		q.Lang = "en"
@@ -92,6 +105,24 @@ func (s *Service) Gaps(_ context.Context, q Query) (*Answer, error) {
 			Source: g.Source, Details: g.Details, OpenedOn: g.EvaluatedAt, Position: g.Position})
 	}
 	return out, nil
+}
+
+// decide asks the guard whether the principal of ctx may read what q asks
+// for: a map, or an area's aggregates. A query that names neither, or
+// both, is refused as invalid by Gaps, once a principal is known.
+func (s *Service) decide(ctx context.Context, q Query) error {
+	var err error
+	switch {
+	case q.MapID != "" && q.Municipality == "":
+		_, err = s.guard.Check(ctx, opGaps, access.Read, access.Map(q.MapID))
+	case q.Municipality != "" && q.MapID == "":
+		_, err = s.guard.Check(ctx, opGaps, access.Read, access.Area(q.Municipality))
+	default:
+		if _, ok := access.FromContext(ctx); !ok {
+			err = access.ErrUnauthenticated
+		}
+	}
+	return err
 }
 
 func in(t event.GapText, lang string) string {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/samspill/samspill/pkg/access"
 	"github.com/samspill/samspill/pkg/date"
 	"github.com/samspill/samspill/pkg/event"
 	"github.com/samspill/samspill/pkg/eventlog"
@@ -60,9 +61,25 @@ type Config struct {
 	// Metrics counts the gap transitions published and the projection's
 	// progress (projection: the Durable name); nil: none.
 	Metrics *telemetry.Metrics
+	// Verifier checks the assertion of every NATS query (header
+	// Samspill-Assertion); nil: no NATS query names a principal, so every
+	// one is refused as unauthenticated. Over HTTP the principal comes
+	// from the request's context (access.HTTP at the edge).
+	Verifier *access.Verifier
+	// Audit records every decision about a map or an area before it is
+	// answered (an *audit.Writer made with audit.NewWriter(js, "gap",
+	// nil)). Required: New and Boot refuse to start without it.
+	Audit access.Recorder
 }
 
+// errAuditRequired refuses a service without an audit trail: a read of a
+// citizen map's gaps that cannot be audited must not be served.
+var errAuditRequired = errors.New("gap: Config.Audit is required: every read of a map's or an area's gaps is audited before it is answered (audit.NewWriter(js, \"gap\", nil))")
+
 func (c *Config) defaults() error {
+	if c.Audit == nil {
+		return errAuditRequired
+	}
 	if c.Gaps == nil {
 		d := gaps.DefaultConfig()
 		c.Gaps = &d
@@ -115,6 +132,7 @@ type Service struct {
 	log    *eventlog.Log
 	stream jetstream.Stream
 	store  *projection.Store
+	guard  *access.Guard
 	ledger *ledger
 
 	events  *eventlog.Follower
@@ -168,7 +186,8 @@ func New(ctx context.Context, js jetstream.JetStream, log *eventlog.Log, cfg Con
 	if err != nil {
 		return nil, fmt.Errorf("gap: create stream %s: %w", Stream, err)
 	}
-	return &Service{cfg: cfg, js: js, log: log, stream: st, store: projection.NewStore(), ledger: newLedger(),
+	store := projection.NewStore()
+	return &Service{cfg: cfg, js: js, log: log, stream: st, store: store, guard: access.NewGuard(cfg.Audit, store.Assigned, cfg.Logger), ledger: newLedger(),
 		dirty: map[string]time.Time{}, retry: map[string]time.Time{}, maps: map[string]mapInfo{}, areaDirty: map[string]time.Time{}, areaLast: map[string]time.Time{},
 		ready: make(chan struct{}), stop: make(chan struct{}), done: make(chan struct{})}, nil
 }

@@ -19,6 +19,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/samspill/samspill/pkg/access"
+	"github.com/samspill/samspill/pkg/audit"
 	"github.com/samspill/samspill/pkg/date"
 	"github.com/samspill/samspill/pkg/event"
 	"github.com/samspill/samspill/pkg/eventlog"
@@ -79,6 +81,9 @@ func setup(t *testing.T) *env {
 	if e.log, err = eventlog.Open(ctx, e.js, eventlog.Config{}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := audit.EnsureStream(ctx, e.js, 1, 0); err != nil {
+		t.Fatal(err)
+	}
 	keys, err := seal.OpenKeyring(ctx, e.js, seal.KeyringConfig{MasterKey: master})
 	if err != nil {
 		t.Fatal(err)
@@ -87,7 +92,7 @@ func setup(t *testing.T) *env {
 	var mu sync.Mutex
 	tick := today.Add(-time.Hour)
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); tick = tick.Add(time.Second); return tick }
-	if e.cmd, err = command.NewService(e.log, keys, command.Config{Clock: clock, Location: time.UTC}); err != nil {
+	if e.cmd, err = command.NewService(e.log, keys, command.Config{Clock: clock, Location: time.UTC, Audit: audit.NewWriter(e.js, "command", nil)}); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.cmd.Start(ctx); err != nil {
@@ -102,7 +107,8 @@ func setup(t *testing.T) *env {
 func (e *env) start(opts ...func(*gap.Config)) *gap.Service {
 	e.t.Helper()
 	cfg := gap.Config{Clock: func() time.Time { return *e.now.Load() }, Location: time.UTC, Reevaluate: -1, SystemInterval: -1,
-		Logger: slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+		Logger:   slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Verifier: signer.Verifier(), Audit: audit.NewWriter(e.srv.JetStream(), "gap", nil)}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -135,11 +141,23 @@ func (e *env) settle(g *gap.Service, seq uint64) {
 	}
 }
 
-// do executes a command and waits until every running gap service has
-// evaluated it, so that each command's transitions come in a known order.
+// do executes a command, as the coordinator of the test's maps (or an
+// administrator, for the directory), and waits until every running gap
+// service has evaluated it, so that each command's transitions come in a
+// known order.
 func (e *env) do(c command.Command) command.Result {
 	e.t.Helper()
-	r, err := e.cmd.Execute(context.Background(), "usr:test", c)
+	switch c.(type) {
+	case *command.RegisterEntry, *command.UpdateEntry, *command.RetireEntry:
+		return e.doAs(admin, c)
+	}
+	return e.doAs(opener, c)
+}
+
+// doAs executes a command as p and waits as do does.
+func (e *env) doAs(p access.Principal, c command.Command) command.Result {
+	e.t.Helper()
+	r, err := e.cmd.Execute(access.WithPrincipal(context.Background(), p), c)
 	if err != nil {
 		e.t.Fatalf("%s: %v", c.CommandName(), err)
 	}
@@ -654,12 +672,12 @@ func TestQueries(t *testing.T) {
 	}
 	defer m.Stop()
 
+	// An integration that may read every map and area reaches every
+	// refusal of a malformed or unknown query (TestAccessPerRole shows
+	// who else may ask).
 	ask := func(q string) (*gap.Answer, string) {
 		t.Helper()
-		msg, err := nc.Request(gap.QuerySubject, []byte(q), 5*time.Second)
-		if err != nil {
-			t.Fatal(err)
-		}
+		msg := request(t, nc, token(t, signer, reader), "", gap.QuerySubject, q)
 		if code := msg.Header.Get("Nats-Service-Error-Code"); code != "" {
 			return nil, code
 		}
@@ -690,7 +708,7 @@ func TestQueries(t *testing.T) {
 		}
 	}
 
-	h := g.Handler()
+	h := as(t, reader, g.Handler())
 	for url, want := range map[string]int{
 		"/v1/maps/" + o.mapID + "/gaps":            200,
 		"/v1/maps/" + o.mapID + "/gaps?lang=nb":    200,
@@ -858,7 +876,8 @@ func TestSystemRules(t *testing.T) {
 		}
 	}
 	// The area query shows the open system gaps with the maps' gaps.
-	ans, err := g.Gaps(context.Background(), gap.Query{Municipality: "0301"})
+	analyst := access.Principal{Subject: "usr:anders", Role: access.Analyst, Municipality: "0301"}
+	ans, err := g.Gaps(access.WithPrincipal(context.Background(), analyst), gap.Query{Municipality: "0301"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,20 +18,22 @@ const (
 )
 
 // AddMicro registers the query as the NATS micro service samspill-gap,
-// endpoint samspill.query.gaps: a JSON Query in, an Answer out, or an error
-// whose Nats-Service-Error-Code is the HTTP status.
+// endpoints samspill.query.gaps and samspill.query.prevalence: a JSON query
+// in, its answer out, or an error whose Nats-Service-Error-Code is the HTTP
+// status. Each request names its principal with an assertion (header
+// Samspill-Assertion) that Config.Verifier checks.
 func (s *Service) AddMicro(ctx context.Context, nc *nats.Conn) (micro.Service, error) {
 	svc, err := micro.AddService(nc, micro.Config{Name: MicroName, Version: MicroVersion,
 		Description: "Samspill coordination gaps: the gaps open now on a map or in a municipality"})
 	if err != nil {
 		return nil, fmt.Errorf("gap: add micro service: %w", err)
 	}
-	h := query.Handler(ctx, nil, s.Gaps)
+	h := query.Handler(ctx, s.cfg.Verifier, s.Gaps)
 	if err := svc.AddEndpoint("gaps", h, micro.WithEndpointSubject(QuerySubject)); err != nil {
 		_ = svc.Stop()
 		return nil, fmt.Errorf("gap: add endpoint: %w", err)
 	}
-	if err := svc.AddEndpoint("prevalence", query.Handler(ctx, nil, s.Prevalence), micro.WithEndpointSubject(PrevalenceSubject)); err != nil {
+	if err := svc.AddEndpoint("prevalence", query.Handler(ctx, s.cfg.Verifier, s.Prevalence), micro.WithEndpointSubject(PrevalenceSubject)); err != nil {
 		_ = svc.Stop()
 		return nil, fmt.Errorf("gap: add endpoint prevalence: %w", err)
 	}
@@ -45,6 +47,10 @@ func (s *Service) AddMicro(ctx context.Context, nc *nats.Conn) (micro.Service, e
 //	GET /v1/areas/{municipality}/gaps?lang=en|nb
 //	GET /v1/areas/{municipality}/prevalence?from=&to=&step=
 //	GET /v1/areas/{municipality}/prevalence.csv?from=&to=&step=
+//
+// The principal of a request is the one its context carries: wrap the
+// routes in access.HTTP, which authenticates the bearer assertion. Each
+// route is decided and audited as its NATS query is.
 func (s *Service) Handler() *query.Routes {
 	mux := query.NewRoutes()
 	serve := func(w http.ResponseWriter, r *http.Request, q Query) {
