@@ -354,3 +354,22 @@ func readAudit(t *testing.T, js jetstream.JetStream, n int) []audit.Record {
 	}
 	return out
 }
+
+// TestHTTPKeepsPattern: middleware outside access.HTTP sees the route
+// pattern the inner mux matched.
+func TestHTTPKeepsPattern(t *testing.T) {
+	signer := newSigner(t, nil)
+	tok, _, err := signer.Sign(coordinator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/maps/{mapId}", func(http.ResponseWriter, *http.Request) {})
+	h := access.HTTP(signer.Verifier(), mux)
+	req := httptest.NewRequest("GET", "/v1/maps/"+mapID, nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	h.ServeHTTP(httptest.NewRecorder(), req)
+	if req.Pattern != "GET /v1/maps/{mapId}" {
+		t.Fatalf("outer request's pattern %q", req.Pattern)
+	}
+}

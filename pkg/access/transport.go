@@ -48,7 +48,9 @@ func (v *Verifier) Authenticate(_ context.Context, credential string) (Principal
 // Samspill-Purpose header, to next in the request's context. A request
 // without one goes on without a principal (public routes serve it; a
 // guard refuses the rest with 401); a credential that does not
-// authenticate, or an unknown purpose, is answered 401 here.
+// authenticate, or an unknown purpose, is answered 401 here. The route
+// pattern the inner mux matched is copied back to the outer request, so
+// that outer middleware (telemetry.HTTP) can label by it.
 func HTTP(auth Authenticator, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := r.Header.Get("Authorization")
@@ -70,7 +72,12 @@ func HTTP(auth Authenticator, next http.Handler) http.Handler {
 			problem.Write(w, r, problem.New(http.StatusBadRequest, "invalid", HeaderPurpose, err.Error()))
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(WithPrincipal(r.Context(), p)))
+		inner := r.WithContext(WithPrincipal(r.Context(), p))
+		next.ServeHTTP(w, inner)
+		// The mux sets the route pattern on the copy; hand it back, so
+		// that middleware outside this one (telemetry labels requests by
+		// pattern) sees which route served the request.
+		r.Pattern = inner.Pattern
 	})
 }
 
