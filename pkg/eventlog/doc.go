@@ -9,6 +9,16 @@
 // The stream sequence is the log position; an aggregate's version is the
 // sequence of its last event (0 for an aggregate with none).
 //
+// # Owner and readers
+//
+// The command service owns the stream: Open creates it, or updates it when
+// its configuration differs from Config's, so the command service's NATS
+// user may create and update it. The services that only read the log
+// (graph, gap, picture) call Bind, which waits until the stream exists and
+// never changes it: their users may only ask for its info (STREAM.INFO)
+// and use their own consumers (see pkg/natsperm). EnsureStream and
+// BindStream do the same for any stream (pkg/seal's key stream).
+//
 // # Consistency
 //
 // Append writes all events of one command as one atomic batch, guarded by

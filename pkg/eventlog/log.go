@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"time"
 
@@ -62,6 +63,9 @@ type Config struct {
 	MaxMsgSize int32
 	// MaxBytes bounds the stream (default unlimited: the log is the record).
 	MaxBytes int64
+	// Logger hears, now and then, that Bind is still waiting for the
+	// stream; nil: silent.
+	Logger *slog.Logger
 }
 
 func (c Config) withDefaults() Config {
@@ -118,14 +122,34 @@ type Log struct {
 	name   string
 }
 
-// Open creates or updates the stream and returns the log.
+// Open is for the log's owner, the command service, which appends: it
+// creates the stream if it is missing, updates it if its configuration
+// differs from cfg's (see Drift) and returns the log. Its user needs
+// STREAM.INFO, CREATE and UPDATE of the stream.
+//
+// A service that only reads the log calls Bind instead.
 func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Log, error) {
 	sc := cfg.StreamConfig()
-	s, err := js.CreateOrUpdateStream(ctx, sc)
+	s, err := EnsureStream(ctx, js, sc)
 	if err != nil {
-		return nil, fmt.Errorf("eventlog: create stream %s: %w", sc.Name, err)
+		return nil, fmt.Errorf("eventlog: open: %w", err)
 	}
 	return &Log{js: js, stream: s, name: sc.Name}, nil
+}
+
+// Bind is for the services that only read the log (graph, gap, picture):
+// it looks the stream up, waiting with a backoff while it does not exist
+// yet (the command service has not started), until ctx ends, and never
+// creates or changes it, so their users need only STREAM.INFO. Of cfg only
+// Stream and Logger count. When ctx ends first the error says so and wraps
+// ctx's cause (context.DeadlineExceeded, context.Canceled).
+func Bind(ctx context.Context, js jetstream.JetStream, cfg Config) (*Log, error) {
+	name := cfg.withDefaults().Stream
+	s, err := BindStream(ctx, js, name, cfg.Logger)
+	if err != nil {
+		return nil, fmt.Errorf("eventlog: %w", err)
+	}
+	return &Log{js: js, stream: s, name: name}, nil
 }
 
 // Stream returns the stream's name.

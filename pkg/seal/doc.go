@@ -12,6 +12,13 @@
 // overwrites the stored key on disk (JetStream's secure delete) before it
 // purges it.
 //
+// # Owner and readers
+//
+// The command service owns the bucket: OpenKeyring creates or updates its
+// stream, and only the command service creates and erases keys. The
+// services that reveal personal fields (graph, picture) call BindKeyring,
+// which waits until the bucket exists and never changes it.
+//
 // # Concurrency
 //
 // A Keyring is safe for concurrent use and caches unwrapped keys in memory;

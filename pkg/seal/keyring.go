@@ -6,12 +6,14 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/samspill/samspill/pkg/event"
+	"github.com/samspill/samspill/pkg/eventlog"
 )
 
 // KeyringConfig configures the key bucket.
@@ -22,6 +24,47 @@ type KeyringConfig struct {
 	Replicas int
 	// MasterKey wraps every map key (32 bytes). Required.
 	MasterKey []byte
+	// Logger hears, now and then, that BindKeyring is still waiting for
+	// the bucket; nil: silent.
+	Logger *slog.Logger
+}
+
+func (c KeyringConfig) withDefaults() KeyringConfig {
+	if c.Bucket == "" {
+		c.Bucket = "SAMSPILL_MAP_KEYS"
+	}
+	if c.Replicas == 0 {
+		c.Replicas = 1
+	}
+	return c
+}
+
+// StreamConfig is the configuration of the bucket's stream, KV_<Bucket>.
+//
+// The stream is made by OpenKeyring rather than by CreateKeyValue,
+// because a key-value stream denies message deletes and that cannot be
+// changed later; erasure needs the secure delete of the one message that
+// holds a key. Everything else follows the key-value conventions, so the
+// bucket binds as an ordinary one.
+func (c KeyringConfig) StreamConfig() jetstream.StreamConfig {
+	c = c.withDefaults()
+	return jetstream.StreamConfig{
+		Name:              "KV_" + c.Bucket,
+		Description:       "Samspill map keys (wrapped); erasing one shreds the map's personal data",
+		Subjects:          []string{"$KV." + c.Bucket + ".>"},
+		MaxMsgsPerSubject: 1,
+		MaxBytes:          -1,
+		MaxMsgs:           -1,
+		MaxMsgSize:        1024,
+		Storage:           jetstream.FileStorage,
+		Replicas:          c.Replicas,
+		AllowRollup:       true,
+		DenyDelete:        false,
+		DenyPurge:         false,
+		AllowDirect:       true,
+		Discard:           jetstream.DiscardNew,
+		Duplicates:        2 * time.Minute,
+	}
 }
 
 // Keyring creates, finds and erases map keys.
@@ -34,43 +77,49 @@ type Keyring struct {
 	cache map[string]*Key
 }
 
-// OpenKeyring creates or binds the key bucket.
+// OpenKeyring is for the bucket's owner, the command service, which
+// creates and erases keys: it creates the bucket's stream if it is
+// missing, updates it if its configuration differs from
+// cfg.StreamConfig() (eventlog.Drift), and binds the bucket. Its user
+// needs STREAM.INFO, CREATE and UPDATE of KV_<Bucket>.
+//
+// A service that only reads keys calls BindKeyring instead.
 func OpenKeyring(ctx context.Context, js jetstream.JetStream, cfg KeyringConfig) (*Keyring, error) {
-	if cfg.Bucket == "" {
-		cfg.Bucket = "SAMSPILL_MAP_KEYS"
-	}
-	if cfg.Replicas == 0 {
-		cfg.Replicas = 1
-	}
+	cfg = cfg.withDefaults()
 	kek, err := newAEAD(cfg.MasterKey)
 	if err != nil {
 		return nil, fmt.Errorf("seal: master key: %w", err)
 	}
-	// The bucket's stream is made here rather than by CreateKeyValue,
-	// because a key-value stream denies message deletes and that cannot be
-	// changed later; erasure needs the secure delete of the one message
-	// that holds a key. Everything else follows the key-value conventions,
-	// so the bucket binds as an ordinary one.
-	stream, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
-		Name:              "KV_" + cfg.Bucket,
-		Description:       "Samspill map keys (wrapped); erasing one shreds the map's personal data",
-		Subjects:          []string{"$KV." + cfg.Bucket + ".>"},
-		MaxMsgsPerSubject: 1,
-		MaxBytes:          -1,
-		MaxMsgs:           -1,
-		MaxMsgSize:        1024,
-		Storage:           jetstream.FileStorage,
-		Replicas:          cfg.Replicas,
-		AllowRollup:       true,
-		DenyDelete:        false,
-		DenyPurge:         false,
-		AllowDirect:       true,
-		Discard:           jetstream.DiscardNew,
-		Duplicates:        2 * time.Minute,
-	})
+	stream, err := eventlog.EnsureStream(ctx, js, cfg.StreamConfig())
 	if err != nil {
-		return nil, fmt.Errorf("seal: key stream: %w", err)
+		return nil, fmt.Errorf("seal: key bucket: %w", err)
 	}
+	return keyring(ctx, js, cfg, stream, kek)
+}
+
+// BindKeyring is for the services that only read keys (graph, picture):
+// it looks the bucket's stream up, waiting with a backoff while it does
+// not exist yet (the command service has not started), until ctx ends,
+// and never creates or changes it, so their users need only STREAM.INFO
+// and direct gets of KV_<Bucket>. Of cfg, Replicas does not count. When
+// ctx ends first the error says so and wraps ctx's cause.
+//
+// A bound keyring reads keys (Get, Reveal); Create and Erase need the
+// owner's rights and are refused by the server.
+func BindKeyring(ctx context.Context, js jetstream.JetStream, cfg KeyringConfig) (*Keyring, error) {
+	cfg = cfg.withDefaults()
+	kek, err := newAEAD(cfg.MasterKey)
+	if err != nil {
+		return nil, fmt.Errorf("seal: master key: %w", err)
+	}
+	stream, err := eventlog.BindStream(ctx, js, "KV_"+cfg.Bucket, cfg.Logger)
+	if err != nil {
+		return nil, fmt.Errorf("seal: key bucket: %w", err)
+	}
+	return keyring(ctx, js, cfg, stream, kek)
+}
+
+func keyring(ctx context.Context, js jetstream.JetStream, cfg KeyringConfig, stream jetstream.Stream, kek cipher.AEAD) (*Keyring, error) {
 	kv, err := js.KeyValue(ctx, cfg.Bucket)
 	if err != nil {
 		return nil, fmt.Errorf("seal: key bucket %s: %w", cfg.Bucket, err)

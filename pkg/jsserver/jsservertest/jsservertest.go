@@ -65,11 +65,13 @@ func (s *Server) Conn() *nats.Conn {
 	return nc
 }
 
-// ConnAs opens a connection as the service user (a natsperm user), with
-// only its permissions, that is closed when the test ends.
-func (s *Server) ConnAs(user string) *nats.Conn {
+// ConnAs opens a connection as user, a service's natsperm user or an
+// extra user of the Config given to StartWith (an integration), with only
+// its permissions and its inbox prefix, that is closed when the test ends.
+// Extra options (an error handler, say) are passed on.
+func (s *Server) ConnAs(user string, opts ...nats.Option) *nats.Conn {
 	s.tb.Helper()
-	nc, err := s.Connect(user)
+	nc, err := s.Connect(user, opts...)
 	if err != nil {
 		s.tb.Fatal(err)
 	}
