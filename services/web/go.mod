@@ -3,10 +3,12 @@ module github.com/samspill/samspill/services/web
 go 1.26.0
 
 require (
+	github.com/coreos/go-oidc/v3 v3.21.0
 	github.com/nats-io/nats.go v1.55.0
 	github.com/samspill/samspill/pkg v0.0.0
 	github.com/samspill/samspill/services/command v0.0.0
 	github.com/samspill/samspill/services/graph v0.0.0
+	golang.org/x/oauth2 v0.37.0
 )
 
 require (

@@ -1,16 +1,19 @@
 // Command web runs Samspill's web application on its own against a NATS
 // server where the command, graph, gap and render services answer:
 //
-//	web --nats nats://127.0.0.1:4222 --http 127.0.0.1:8086
+//	web --nats nats://127.0.0.1:4222 --http 127.0.0.1:8086 \
+//	    --oidc-issuer https://idp.example --oidc-client-id samspill-web \
+//	    --oidc-redirect-url https://samspill.example/app/callback
 //
-// The session key comes from the file named by --session-key-file (32 or
-// more random bytes, hex) or is random (sessions end with the process).
-// It stops cleanly on SIGINT or SIGTERM. See README.md.
+// Users sign in with OpenID Connect; the access service answers
+// samspill.auth.exchange. A client secret, if the provider gave one, is
+// read from the file named by --oidc-client-secret-file. Sessions are kept
+// in memory and end with the process. It stops cleanly on SIGINT or
+// SIGTERM. See README.md.
 package main
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -35,7 +38,12 @@ func main() {
 	natsURL := fs.String("nats", nats.DefaultURL, "NATS server URL")
 	addr := fs.String("http", "127.0.0.1:8086", "HTTP listen address")
 	logJSON := fs.Bool("log-json", false, "log JSON lines instead of text")
-	keyFile := fs.String("session-key-file", "", "file with the session signing key in hex (empty: a random key)")
+	var oidc web.OIDC
+	fs.StringVar(&oidc.Issuer, "oidc-issuer", "", "OpenID Connect issuer URL users sign in with (required)")
+	fs.StringVar(&oidc.ClientID, "oidc-client-id", "samspill-web", "this application's client id at the provider")
+	fs.StringVar(&oidc.RedirectURL, "oidc-redirect-url", "", "this application's callback as browsers reach it, e.g. https://samspill.example/app/callback (required)")
+	fs.StringVar(&oidc.JWKSURL, "oidc-jwks-url", "", "read the ID tokens' keys here instead of the provider's jwks_uri")
+	secretFile := fs.String("oidc-client-secret-file", "", "file with the client secret (empty: a public client with PKCE)")
 	apiBase := fs.String("api", "", "base URL of the HTTP API for export links (empty: the same origin)")
 	var dial daemon.Flags
 	fs.StringVar(&dial.TLSCert, "tls-cert", "", "client certificate (PEM) for NATS over TLS; its subject names the NATS user")
@@ -55,22 +63,19 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	dial.NATS = *natsURL
-	if err := run(ctx, logger, dial, *addr, *keyFile, *apiBase); err != nil {
+	if err := run(ctx, logger, dial, *addr, oidc, *secretFile, *apiBase); err != nil {
 		logger.Error("web", "err", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, logger *slog.Logger, dial daemon.Flags, addr, keyFile, apiBase string) error {
-	var key []byte
-	if keyFile != "" {
-		b, err := os.ReadFile(keyFile)
+func run(ctx context.Context, logger *slog.Logger, dial daemon.Flags, addr string, oidc web.OIDC, secretFile, apiBase string) error {
+	if secretFile != "" {
+		b, err := os.ReadFile(secretFile)
 		if err != nil {
-			return fmt.Errorf("session key: %w", err)
+			return fmt.Errorf("client secret: %w", err)
 		}
-		if key, err = hex.DecodeString(strings.TrimSpace(string(b))); err != nil || len(key) < 32 {
-			return fmt.Errorf("session key %s: want at least 32 bytes in hex", keyFile)
-		}
+		oidc.ClientSecret = strings.TrimSpace(string(b))
 	}
 	// As its own NATS user, with its own reply inbox (see docs/security.md).
 	nc, err := dial.Dial(natsperm.Web)
@@ -82,7 +87,7 @@ func run(ctx context.Context, logger *slog.Logger, dial daemon.Flags, addr, keyF
 	// so that its live streams close and the shutdown does not wait on them.
 	appCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	srv, err := web.New(appCtx, nc, web.Options{Logger: logger, SessionKey: key, APIBase: apiBase})
+	srv, err := web.New(appCtx, nc, web.Options{Logger: logger, OIDC: oidc, APIBase: apiBase})
 	if err != nil {
 		return err
 	}

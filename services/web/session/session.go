@@ -1,239 +1,300 @@
-// Package session is the web application's sign-in state: a signed cookie
-// that names who is signed in (a pseudonymous principal, a role and a
-// municipality), when it expires, and a random id that CSRF tokens are
-// tied to. The pages only read a Session; how one is made (today a
-// development sign-in form, later OpenID Connect) lives beside this
-// package, so replacing the sign-in does not touch the pages.
+// Package session keeps the web application's sign-ins on the server. The
+// browser holds only a random session id in a cookie (HttpOnly,
+// SameSite=Lax, Secure over TLS); who is signed in, their ID token, their
+// current Samspill assertion and their CSRF token stay in a Store in the
+// process's memory, so a session ends when the process does and can be
+// ended on the server (sign-out) whatever the browser keeps.
 //
-// The cookie is the JSON of a Session, base64url, a dot and the
-// HMAC-SHA256 of that text under the server's key; it is HttpOnly,
-// SameSite=Lax, Secure when the request came over TLS, and the session
-// inside expires after TTL (8 hours) whatever the browser keeps.
+// A session ends at the ID token's expiry or MaxAge (8 hours) after the
+// sign-in, whichever comes first, and after IdleTimeout (30 minutes)
+// without a request. Logins keeps the state of sign-ins under way (the
+// OpenID Connect state, nonce and PKCE verifier), each bound to the
+// browser that started it by its own cookie and used once.
+//
+// The pages only read a Session; how one is made (OpenID Connect, in
+// package web) is not this package's business.
+//
+// # Concurrency
+//
+// Store and Logins are safe for concurrent use.
 package session
 
 import (
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
-	"strings"
+	"sync"
 	"time"
-	"unicode"
+
+	"github.com/samspill/samspill/pkg/access"
 )
 
-// CookieName is the session cookie's name.
-const CookieName = "samspill_session"
-
-// TTL is how long a sign-in lasts.
-const TTL = 8 * time.Hour
-
-// Role is what a signed-in user does.
-type Role string
-
-// Roles.
+// Cookie names.
 const (
-	Coordinator Role = "coordinator"
-	Analyst     Role = "analyst"
+	// CookieName is the session cookie's name.
+	CookieName = "samspill_session"
+	// LoginCookieName is the cookie of a sign-in under way.
+	LoginCookieName = "samspill_login"
 )
 
-// Valid reports whether r is a known role.
-func (r Role) Valid() bool { return r == Coordinator || r == Analyst }
+// Lifetimes.
+const (
+	// MaxAge is the longest a sign-in lasts.
+	MaxAge = 8 * time.Hour
+	// IdleTimeout ends a session that made no request for this long.
+	IdleTimeout = 30 * time.Minute
+	// LoginTTL is how long a sign-in may take at the identity provider.
+	LoginTTL = 10 * time.Minute
+)
 
-// Session is what the cookie holds. A Session with an empty Principal is
-// anonymous: it exists only so that the sign-in form has a CSRF token.
+// maxEntries bounds the sessions and the sign-ins under way held at once,
+// so that a flood of requests cannot fill the memory.
+const maxEntries = 100000
+
+// Session is a signed-in user.
 type Session struct {
-	// ID is random; CSRF tokens are derived from it.
-	ID string `json:"id"`
-	// Principal is the pseudonymous user id sent with commands
-	// ("user:kari.nordmann"); empty when nobody is signed in.
-	Principal string `json:"p,omitempty"`
-	// Name is the display name of the user (not of any citizen).
-	Name         string    `json:"n,omitempty"`
-	Role         Role      `json:"r,omitempty"`
-	Municipality string    `json:"m,omitempty"`
-	Expires      time.Time `json:"e"`
+	// ID is random; the cookie holds it and nothing else.
+	ID string
+	// CSRF is the token every form of this session carries.
+	CSRF string
+	// Principal is who the access service says the user is (subject,
+	// role, municipality).
+	access.Principal
+	// Name is the user's display name, from the ID token (never a
+	// citizen's).
+	Name string
+	// IDToken is the raw ID token, exchanged again for an assertion when
+	// the assertion runs out.
+	IDToken string
+	// Assertion is the current Samspill assertion, sent with every NATS
+	// request, and AssertionExpires when it runs out.
+	Assertion        string
+	AssertionExpires time.Time
+	// Started is the sign-in, LastSeen the last request, Expires the end
+	// (the ID token's expiry or Started+MaxAge, whichever is first).
+	Started, LastSeen, Expires time.Time
 }
 
-// SignedIn reports whether someone is signed in.
-func (s Session) SignedIn() bool { return s.Principal != "" }
+// SignedIn reports whether s is a session (the zero Session is not).
+func (s Session) SignedIn() bool { return s.ID != "" && s.Subject != "" }
 
-// Errors of Read.
+// Errors of Store.
 var (
-	ErrNoSession = errors.New("session: no session cookie")
-	ErrInvalid   = errors.New("session: cookie is not signed by this server")
+	ErrNoSession = errors.New("session: no such session")
 	ErrExpired   = errors.New("session: expired")
+	ErrIdle      = errors.New("session: ended after inactivity")
+	ErrFull      = errors.New("session: too many sessions")
 )
 
-// Manager signs and reads session cookies with one key.
-type Manager struct {
-	key []byte
+// Store holds the sessions.
+type Store struct {
 	now func() time.Time
+
+	mu       sync.Mutex
+	sessions map[string]*Session
 }
 
-// NewManager returns a manager signing with key; an empty key gets a
-// random one (sessions then end when the process does). now may be nil.
-func NewManager(key []byte, now func() time.Time) (*Manager, error) {
-	if len(key) == 0 {
-		key = make([]byte, 32)
-		if _, err := rand.Read(key); err != nil {
-			return nil, fmt.Errorf("session: random key: %w", err)
-		}
-	}
+// NewStore returns an empty store on the clock now (nil: time.Now).
+func NewStore(now func() time.Time) *Store {
 	if now == nil {
 		now = time.Now
 	}
-	return &Manager{key: append([]byte(nil), key...), now: now}, nil
+	return &Store{now: now, sessions: map[string]*Session{}}
 }
 
-func (m *Manager) mac(parts ...string) []byte {
-	h := hmac.New(sha256.New, m.key)
-	for _, p := range parts {
-		h.Write([]byte(p))
-		h.Write([]byte{0})
+// Start stores a new session for s's user, with a fresh id and CSRF
+// token, ending at idExpiry or MaxAge from now, whichever is first.
+func (st *Store) Start(s Session, idExpiry time.Time) (Session, error) {
+	now := st.now()
+	s.ID, s.CSRF = Random(), Random()
+	s.Started, s.LastSeen = now, now
+	s.Expires = now.Add(MaxAge)
+	if !idExpiry.IsZero() && idExpiry.Before(s.Expires) {
+		s.Expires = idExpiry
 	}
-	return h.Sum(nil)
+	if !now.Before(s.Expires) {
+		return Session{}, ErrExpired
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if len(st.sessions) >= maxEntries {
+		st.sweep(now)
+		if len(st.sessions) >= maxEntries {
+			return Session{}, ErrFull
+		}
+	}
+	st.sessions[s.ID] = &s
+	return s, nil
 }
 
-// Anonymous returns a new session without a user, for the sign-in form.
-func (m *Manager) Anonymous() (Session, error) {
-	id, err := randomID()
-	if err != nil {
-		return Session{}, err
+// Get returns the session id and counts the request as activity. An
+// expired or idle session is ended and reported as ErrExpired or ErrIdle.
+func (st *Store) Get(id string) (Session, error) { return st.get(id, true) }
+
+// Peek returns the session id like Get, without counting activity (for a
+// live stream checking that its session still holds).
+func (st *Store) Peek(id string) (Session, error) { return st.get(id, false) }
+
+func (st *Store) get(id string, touch bool) (Session, error) {
+	now := st.now()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	s, ok := st.sessions[id]
+	switch {
+	case !ok || id == "":
+		return Session{}, ErrNoSession
+	case !now.Before(s.Expires):
+		delete(st.sessions, id)
+		return Session{}, ErrExpired
+	case now.Sub(s.LastSeen) >= IdleTimeout:
+		delete(st.sessions, id)
+		return Session{}, ErrIdle
 	}
-	return Session{ID: id, Expires: m.now().Add(TTL)}, nil
+	if touch {
+		s.LastSeen = now
+	}
+	return *s, nil
 }
 
-// SignIn returns a new session for a user. name is the display name,
-// from which the principal is made (Principal).
-func (m *Manager) SignIn(name string, role Role, municipality string) (Session, error) {
-	p := Principal(name)
-	if p == "" {
-		return Session{}, fmt.Errorf("session: name %q gives no principal", name)
+// Refresh stores a new assertion (and the principal it asserts) for
+// session id.
+func (st *Store) Refresh(id string, p access.Principal, assertion string, expires time.Time) error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	s, ok := st.sessions[id]
+	if !ok {
+		return ErrNoSession
 	}
-	if !role.Valid() {
-		return Session{}, fmt.Errorf("session: role %q", role)
-	}
-	id, err := randomID()
-	if err != nil {
-		return Session{}, err
-	}
-	return Session{ID: id, Principal: p, Name: strings.TrimSpace(name), Role: role, Municipality: municipality,
-		Expires: m.now().Add(TTL)}, nil
-}
-
-// Write sets the session cookie.
-func (m *Manager) Write(w http.ResponseWriter, r *http.Request, s Session) error {
-	body, err := json.Marshal(s)
-	if err != nil {
-		return fmt.Errorf("session: encode: %w", err)
-	}
-	payload := base64.RawURLEncoding.EncodeToString(body)
-	value := payload + "." + base64.RawURLEncoding.EncodeToString(m.mac("session", payload))
-	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: value, Path: "/app/", Expires: s.Expires,
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+	s.Principal, s.Assertion, s.AssertionExpires = p, assertion, expires
 	return nil
 }
 
-// Clear removes the session cookie.
-func (m *Manager) Clear(w http.ResponseWriter, r *http.Request) {
-	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: "", Path: "/app/", MaxAge: -1,
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+// End ends session id (nothing happens if there is none).
+func (st *Store) End(id string) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	delete(st.sessions, id)
 }
 
-// Read returns the request's session: ErrNoSession without a cookie,
-// ErrInvalid for a cookie this server did not sign, ErrExpired after its
-// time.
-func (m *Manager) Read(r *http.Request) (Session, error) {
+// Len is the number of sessions held (ended ones not yet swept count).
+func (st *Store) Len() int {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return len(st.sessions)
+}
+
+// sweep drops ended sessions; st.mu is held.
+func (st *Store) sweep(now time.Time) {
+	for id, s := range st.sessions {
+		if !now.Before(s.Expires) || now.Sub(s.LastSeen) >= IdleTimeout {
+			delete(st.sessions, id)
+		}
+	}
+}
+
+// Read returns the session of the request's cookie (ErrNoSession without
+// one).
+func (st *Store) Read(r *http.Request) (Session, error) {
 	c, err := r.Cookie(CookieName)
 	if err != nil || c.Value == "" {
 		return Session{}, ErrNoSession
 	}
-	payload, sig, ok := strings.Cut(c.Value, ".")
-	if !ok {
-		return Session{}, ErrInvalid
-	}
-	got, err := base64.RawURLEncoding.DecodeString(sig)
-	if err != nil || !hmac.Equal(got, m.mac("session", payload)) {
-		return Session{}, ErrInvalid
-	}
-	body, err := base64.RawURLEncoding.DecodeString(payload)
-	if err != nil {
-		return Session{}, ErrInvalid
-	}
-	var s Session
-	if err := json.Unmarshal(body, &s); err != nil || s.ID == "" {
-		return Session{}, ErrInvalid
-	}
-	if !m.now().Before(s.Expires) {
-		return Session{}, ErrExpired
-	}
-	return s, nil
-}
-
-// CSRFToken returns the token that forms of session s carry.
-func (m *Manager) CSRFToken(s Session) string {
-	return base64.RawURLEncoding.EncodeToString(m.mac("csrf", s.ID, s.Principal))
+	return st.Get(c.Value)
 }
 
 // CheckCSRF reports whether token is session s's CSRF token.
-func (m *Manager) CheckCSRF(s Session, token string) bool {
-	got, err := base64.RawURLEncoding.DecodeString(token)
-	return err == nil && token != "" && hmac.Equal(got, m.mac("csrf", s.ID, s.Principal))
+func CheckCSRF(s Session, token string) bool {
+	return s.CSRF != "" && subtle.ConstantTimeCompare([]byte(s.CSRF), []byte(token)) == 1
 }
 
-func randomID() (string, error) {
-	b := make([]byte, 18)
-	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("session: random id: %w", err)
+// Login is a sign-in under way: what the callback from the identity
+// provider is checked against.
+type Login struct {
+	// ID is the value of the browser's login cookie.
+	ID string
+	// State, Nonce and Verifier (PKCE) are sent to the identity provider
+	// and checked when the user comes back.
+	State, Nonce, Verifier string
+	// Next is where to go after the sign-in (a path of the application).
+	Next    string
+	Expires time.Time
+}
+
+// Errors of Logins.
+var ErrNoLogin = errors.New("session: no such sign-in under way, or not from this browser")
+
+// Logins holds the sign-ins under way.
+type Logins struct {
+	now func() time.Time
+
+	mu     sync.Mutex
+	logins map[string]Login
+}
+
+// NewLogins returns an empty set of sign-ins on the clock now (nil:
+// time.Now).
+func NewLogins(now func() time.Time) *Logins {
+	if now == nil {
+		now = time.Now
 	}
-	return base64.RawURLEncoding.EncodeToString(b), nil
+	return &Logins{now: now, logins: map[string]Login{}}
 }
 
-// Principal makes the pseudonymous principal of a display name: "user:"
-// and a slug of the name (lower case, Nordic letters spelt out, words
-// joined by dots): "Kari Nordmann" → "user:kari.nordmann". It returns ""
-// when the name has no letter or digit.
-func Principal(name string) string {
-	var b strings.Builder
-	dot := false
-	for _, r := range strings.ToLower(name) {
-		var s string
-		switch r {
-		case 'æ':
-			s = "ae"
-		case 'ø', 'ö':
-			s = "o"
-		case 'å', 'ä', 'á', 'à':
-			s = "a"
-		case 'é', 'è':
-			s = "e"
-		case 'ü':
-			s = "u"
-		default:
-			if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
-				s = string(r)
-			} else if unicode.IsSpace(r) || r == '.' || r == '-' || r == '_' {
-				dot = b.Len() > 0
-				continue
-			} else {
-				continue
+// Begin stores a new sign-in that goes to next when done; verifier is its
+// PKCE code verifier.
+func (ls *Logins) Begin(next, verifier string) (Login, error) {
+	now := ls.now()
+	l := Login{ID: Random(), State: Random(), Nonce: Random(), Verifier: verifier, Next: next, Expires: now.Add(LoginTTL)}
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	if len(ls.logins) >= maxEntries {
+		for id, x := range ls.logins {
+			if !now.Before(x.Expires) {
+				delete(ls.logins, id)
 			}
 		}
-		if dot {
-			b.WriteByte('.')
-			dot = false
-		}
-		b.WriteString(s)
-		if b.Len() >= 100 {
-			break
+		if len(ls.logins) >= maxEntries {
+			return Login{}, ErrFull
 		}
 	}
-	if b.Len() == 0 {
-		return ""
+	ls.logins[l.ID] = l
+	return l, nil
+}
+
+// Finish ends the sign-in of the browser's login cookie id and returns it
+// when state is its state and it has not expired; either way it cannot be
+// finished again.
+func (ls *Logins) Finish(id, state string) (Login, error) {
+	now := ls.now()
+	ls.mu.Lock()
+	l, ok := ls.logins[id]
+	delete(ls.logins, id)
+	ls.mu.Unlock()
+	if !ok || id == "" || state == "" || subtle.ConstantTimeCompare([]byte(l.State), []byte(state)) != 1 || !now.Before(l.Expires) {
+		return Login{}, ErrNoLogin
 	}
-	return "user:" + b.String()
+	return l, nil
+}
+
+// SetCookie sets cookie name to value on path until expires (a session
+// cookie when zero), HttpOnly and SameSite=Lax, Secure when secure.
+func SetCookie(w http.ResponseWriter, name, value, path string, expires time.Time, secure bool) {
+	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: path, Expires: expires,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: secure})
+}
+
+// ClearCookie removes cookie name on path.
+func ClearCookie(w http.ResponseWriter, name, path string, secure bool) {
+	http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: path, MaxAge: -1,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: secure})
+}
+
+// Random returns 32 random bytes in base64url: session ids, CSRF tokens,
+// OpenID Connect states and nonces.
+func Random() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
+	return base64.RawURLEncoding.EncodeToString(b)
 }

@@ -4,112 +4,159 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/samspill/samspill/pkg/access"
 )
 
-func TestPrincipal(t *testing.T) {
-	for in, want := range map[string]string{
-		"Kari Nordmann":      "user:kari.nordmann",
-		"  Åse   Øyen-Ærø ":  "user:ase.oyen.aero",
-		"ola.n@example":      "user:ola.nexample",
-		"!!!":                "",
-		"":                   "",
-		"Dr. Björn Müller 2": "user:dr.bjorn.muller.2",
-	} {
-		if got := Principal(in); got != want {
-			t.Errorf("Principal(%q) = %q, want %q", in, got, want)
+var kari = access.Principal{Subject: "dev:kari", Role: access.Coordinator, Municipality: "3301"}
+
+func TestSessionEndsAtTheIDTokenOrMaxAgeAndWhenIdle(t *testing.T) {
+	now := time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)
+	st := NewStore(func() time.Time { return now })
+
+	// An ID token for an hour: the session ends with it.
+	s, err := st.Start(Session{Principal: kari, Name: "Kari"}, now.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.Expires.Equal(now.Add(time.Hour)) || s.ID == "" || s.CSRF == "" || s.ID == s.CSRF || !s.SignedIn() {
+		t.Fatalf("started: %+v", s)
+	}
+	// An ID token for a day: the session ends after MaxAge.
+	long, _ := st.Start(Session{Principal: kari}, now.Add(24*time.Hour))
+	if !long.Expires.Equal(now.Add(MaxAge)) {
+		t.Errorf("a day's ID token gives a session until %v", long.Expires)
+	}
+	// An ID token already expired gives no session.
+	if _, err := st.Start(Session{Principal: kari}, now); !errors.Is(err, ErrExpired) {
+		t.Errorf("an expired ID token: %v", err)
+	}
+
+	// Requests every 29 minutes keep it; Peek does not count.
+	for range 2 {
+		now = now.Add(29 * time.Minute)
+		if _, err := st.Get(s.ID); err != nil {
+			t.Fatalf("after 29 minutes: %v", err)
 		}
 	}
-	if p := Principal(strings.Repeat("a", 500)); len(p) > 128 {
-		t.Errorf("a long name gives a principal of %d characters", len(p))
+	now = now.Add(31 * time.Minute) // 89 minutes after the start
+	if _, err := st.Peek(long.ID); !errors.Is(err, ErrIdle) {
+		t.Errorf("idle for 89 minutes: %v", err)
+	}
+	if _, err := st.Get(s.ID); !errors.Is(err, ErrExpired) {
+		t.Errorf("after the ID token's expiry: %v", err)
+	}
+	// Ended sessions are gone, not only refused.
+	if _, err := st.Get(s.ID); !errors.Is(err, ErrNoSession) || st.Len() != 0 {
+		t.Errorf("an ended session is still held: %v, %d", err, st.Len())
+	}
+
+	s, _ = st.Start(Session{Principal: kari}, now.Add(time.Hour))
+	now = now.Add(20 * time.Minute)
+	if _, err := st.Peek(s.ID); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(10 * time.Minute) // 30 minutes since the last Get
+	if _, err := st.Get(s.ID); !errors.Is(err, ErrIdle) {
+		t.Errorf("Peek counted as activity: %v", err)
+	}
+
+	// Refresh and End.
+	s, _ = st.Start(Session{Principal: kari}, now.Add(time.Hour))
+	if err := st.Refresh(s.ID, kari, "new-assertion", now.Add(2*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := st.Get(s.ID); got.Assertion != "new-assertion" {
+		t.Errorf("refresh: %+v", got)
+	}
+	st.End(s.ID)
+	if _, err := st.Get(s.ID); !errors.Is(err, ErrNoSession) {
+		t.Errorf("after End: %v", err)
+	}
+	if err := st.Refresh(s.ID, kari, "x", now); !errors.Is(err, ErrNoSession) {
+		t.Errorf("refresh of an ended session: %v", err)
+	}
+	if _, err := st.Get(""); !errors.Is(err, ErrNoSession) {
+		t.Errorf("empty id: %v", err)
 	}
 }
 
-// cookieOf returns the request a browser would send after w's answer.
-func cookieOf(t *testing.T, w *httptest.ResponseRecorder) *http.Request {
-	t.Helper()
-	r := httptest.NewRequest("GET", "/app/", nil)
-	for _, c := range w.Result().Cookies() {
-		r.AddCookie(c)
-	}
-	return r
-}
+func TestReadCookieAndCSRF(t *testing.T) {
+	st := NewStore(nil)
+	a, _ := st.Start(Session{Principal: kari}, time.Time{})
+	b, _ := st.Start(Session{Principal: kari}, time.Time{})
 
-func TestCookieRoundTripTamperingAndExpiry(t *testing.T) {
-	now := time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)
-	m, err := NewManager([]byte("0123456789abcdef0123456789abcdef"), func() time.Time { return now })
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := m.SignIn("Kari Nordmann", Coordinator, "3301")
-	if err != nil {
-		t.Fatal(err)
-	}
 	w := httptest.NewRecorder()
-	if err := m.Write(w, httptest.NewRequest("GET", "/", nil), s); err != nil {
-		t.Fatal(err)
-	}
+	SetCookie(w, CookieName, a.ID, "/app/", a.Expires, false)
 	c := w.Result().Cookies()[0]
-	if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Secure || c.Path != "/app/" {
+	if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Secure || c.Path != "/app/" || c.Value != a.ID {
 		t.Errorf("cookie attributes: %+v", c)
 	}
-	got, err := m.Read(cookieOf(t, w))
-	if err != nil || got.Principal != "user:kari.nordmann" || got.Role != Coordinator || got.Municipality != "3301" {
-		t.Fatalf("Read = %+v, %v", got, err)
-	}
-
-	// Another key, or a changed payload, is not this server's cookie.
-	other, _ := NewManager([]byte("another key of thirty-two bytes!"), func() time.Time { return now })
-	if _, err := other.Read(cookieOf(t, w)); !errors.Is(err, ErrInvalid) {
-		t.Errorf("another key reads the cookie: %v", err)
+	w = httptest.NewRecorder()
+	SetCookie(w, CookieName, a.ID, "/app/", a.Expires, true)
+	if !w.Result().Cookies()[0].Secure {
+		t.Error("a secure cookie is not Secure")
 	}
 	r := httptest.NewRequest("GET", "/app/", nil)
-	payload, sig, _ := strings.Cut(c.Value, ".")
-	r.AddCookie(&http.Cookie{Name: CookieName, Value: payload + "x." + sig})
-	if _, err := m.Read(r); !errors.Is(err, ErrInvalid) {
-		t.Errorf("a changed cookie reads: %v", err)
+	r.AddCookie(c)
+	if got, err := st.Read(r); err != nil || got.ID != a.ID || got.Subject != "dev:kari" {
+		t.Errorf("Read: %+v %v", got, err)
 	}
-	if _, err := m.Read(httptest.NewRequest("GET", "/app/", nil)); !errors.Is(err, ErrNoSession) {
-		t.Errorf("no cookie: %v", err)
+	for _, v := range []string{"", a.ID + "x", Random()} {
+		r := httptest.NewRequest("GET", "/app/", nil)
+		r.AddCookie(&http.Cookie{Name: CookieName, Value: v})
+		if _, err := st.Read(r); !errors.Is(err, ErrNoSession) {
+			t.Errorf("cookie %q: %v", v, err)
+		}
 	}
-
-	// Eight hours later the session has expired.
-	now = now.Add(TTL)
-	if _, err := m.Read(cookieOf(t, w)); !errors.Is(err, ErrExpired) {
-		t.Errorf("after %s: %v", TTL, err)
-	}
-
-	// Over TLS the cookie is Secure.
-	w = httptest.NewRecorder()
-	tls := httptest.NewRequest("GET", "https://samspill.example/app/", nil)
-	if err := m.Write(w, tls, s); err != nil || !w.Result().Cookies()[0].Secure {
-		t.Errorf("cookie over TLS is not Secure: %v", err)
-	}
-}
-
-func TestCSRFTokenIsTiedToTheSession(t *testing.T) {
-	m, err := NewManager(nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, _ := m.SignIn("Kari", Coordinator, "3301")
-	b, _ := m.SignIn("Kari", Coordinator, "3301")
-	tok := m.CSRFToken(a)
-	if !m.CheckCSRF(a, tok) {
+	if !CheckCSRF(a, a.CSRF) {
 		t.Fatal("a session's own token is refused")
 	}
-	for _, bad := range []string{"", "x", m.CSRFToken(b), tok + "A"} {
-		if m.CheckCSRF(a, bad) {
+	for _, bad := range []string{"", "x", b.CSRF, a.CSRF + "A", a.ID} {
+		if CheckCSRF(a, bad) {
 			t.Errorf("token %q accepted", bad)
 		}
 	}
-	anon, _ := m.Anonymous()
-	if anon.SignedIn() || m.CheckCSRF(anon, tok) {
-		t.Error("an anonymous session accepts a signed-in session's token")
+	if CheckCSRF(Session{}, "") {
+		t.Error("an empty token matches an empty session")
 	}
-	if _, err := m.SignIn("Kari", "admin", "3301"); err == nil {
-		t.Error("an unknown role signs in")
+}
+
+func TestLoginsAreBoundAndUsedOnce(t *testing.T) {
+	now := time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)
+	ls := NewLogins(func() time.Time { return now })
+	l, err := ls.Begin("/app/maps/x", "verifier")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.State == "" || l.Nonce == "" || l.State == l.Nonce || l.ID == l.State {
+		t.Fatalf("login: %+v", l)
+	}
+	// Another state, or another browser's login: refused, and the login
+	// is spent.
+	if _, err := ls.Finish(l.ID, "forged"); !errors.Is(err, ErrNoLogin) {
+		t.Errorf("a forged state: %v", err)
+	}
+	if _, err := ls.Finish(l.ID, l.State); !errors.Is(err, ErrNoLogin) {
+		t.Errorf("a login finished after a forged state: %v", err)
+	}
+	l, _ = ls.Begin("/app/", "v")
+	other, _ := ls.Begin("/app/", "v")
+	if _, err := ls.Finish(other.ID, l.State); !errors.Is(err, ErrNoLogin) {
+		t.Errorf("another browser's state: %v", err)
+	}
+	got, err := ls.Finish(l.ID, l.State)
+	if err != nil || got.Next != "/app/" || got.Verifier != "v" || got.Nonce != l.Nonce {
+		t.Errorf("finish: %+v %v", got, err)
+	}
+	if _, err := ls.Finish(l.ID, l.State); !errors.Is(err, ErrNoLogin) {
+		t.Errorf("finished twice: %v", err)
+	}
+	l, _ = ls.Begin("/app/", "v")
+	now = now.Add(LoginTTL)
+	if _, err := ls.Finish(l.ID, l.State); !errors.Is(err, ErrNoLogin) {
+		t.Errorf("a login after %s: %v", LoginTTL, err)
 	}
 }

@@ -11,21 +11,53 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/micro"
 
+	"github.com/samspill/samspill/pkg/access"
 	"github.com/samspill/samspill/pkg/telemetry"
 )
 
 // This file is the web application's only door to the other services:
-// commands (samspill.cmd.<name>), queries (samspill.query.<name>) and the
-// live subscriptions of a map page. Every NATS request goes through
-// client.request.
+// the exchange of an ID token for an assertion (samspill.auth.exchange),
+// commands (samspill.cmd.<name>), queries (samspill.query.<name>),
+// pictures (samspill.render.<kind>) and the live subscriptions of a map
+// page. Every NATS request goes through client.request; every request but
+// the exchange carries the signed-in user's assertion and purpose of use
+// (credentials, put in the request's context by Server.signedIn), and is
+// not sent without them.
 
 // The subjects the web uses.
 const (
+	exchangeSubject = "samspill.auth.exchange"
 	commandPrefix   = "samspill.cmd."
 	queryPrefix     = "samspill.query."
 	renderPrefix    = "samspill.render."
-	headerPrincipal = "Samspill-Principal"
 )
+
+// credentials are what a request to a service says about who asks: the
+// assertion of the access service and the purpose of use.
+type credentials struct {
+	assertion string
+	purpose   access.Purpose
+}
+
+type credentialsKey struct{}
+
+// withCredentials returns ctx carrying c.
+func withCredentials(ctx context.Context, c credentials) context.Context {
+	return context.WithValue(ctx, credentialsKey{}, c)
+}
+
+// errNoCredentials is the error of a request made outside a signed-in
+// user's request (a bug: nothing is sent).
+var errNoCredentials = errors.New("web: no assertion for the request (not signed in)")
+
+// header returns the headers of a request made with ctx's credentials.
+func header(ctx context.Context) (nats.Header, error) {
+	c, ok := ctx.Value(credentialsKey{}).(credentials)
+	if !ok || c.assertion == "" {
+		return nil, errNoCredentials
+	}
+	return nats.Header{access.HeaderAssertion: {c.assertion}, access.HeaderPurpose: {string(c.purpose)}}, nil
+}
 
 // client makes the NATS requests of the web application.
 type client struct {
@@ -54,10 +86,10 @@ func (e *serviceError) Error() string {
 // errUnavailable is returned when no service answers a subject.
 var errUnavailable = errors.New("service not available")
 
-// request sends data to subject with the given headers and returns the
+// request sends data to subject with the headers h and returns the
 // reply, or a *serviceError for a refusal, or errUnavailable when nobody
 // serves the subject.
-func (c *client) request(ctx context.Context, subject string, header nats.Header, data []byte) (*nats.Msg, error) {
+func (c *client) request(ctx context.Context, subject string, h nats.Header, data []byte) (*nats.Msg, error) {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, c.timeout)
@@ -65,7 +97,7 @@ func (c *client) request(ctx context.Context, subject string, header nats.Header
 	}
 	msg := nats.NewMsg(subject)
 	msg.Data = data
-	for k, vs := range header {
+	for k, vs := range h {
 		for _, v := range vs {
 			msg.Header.Add(k, v)
 		}
@@ -101,14 +133,18 @@ type commandResult struct {
 	IDs       map[string]string `json:"ids,omitempty"`
 }
 
-// command sends the command name with body (marshalled to JSON) on behalf
-// of principal.
-func (c *client) command(ctx context.Context, principal, name string, body any) (*commandResult, error) {
+// command sends the command name with body (marshalled to JSON) with
+// ctx's credentials.
+func (c *client) command(ctx context.Context, name string, body any) (*commandResult, error) {
 	data, err := json.Marshal(body)
 	if err != nil {
 		return nil, fmt.Errorf("command %s: encode: %w", name, err)
 	}
-	reply, err := c.request(ctx, commandPrefix+name, nats.Header{headerPrincipal: {principal}}, data)
+	h, err := header(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("command %s: %w", name, err)
+	}
+	reply, err := c.request(ctx, commandPrefix+name, h, data)
 	if err != nil {
 		return nil, err
 	}
@@ -119,13 +155,48 @@ func (c *client) command(ctx context.Context, principal, name string, body any) 
 	return &res, nil
 }
 
+// exchangeAnswer is the access service's answer to an exchange: the
+// assertion, when it runs out, and the principal it asserts.
+type exchangeAnswer struct {
+	Assertion string           `json:"assertion"`
+	ExpiresAt time.Time        `json:"expiresAt"`
+	Principal access.Principal `json:"principal"`
+}
+
+// exchange trades an ID token for a Samspill assertion.
+func (c *client) exchange(ctx context.Context, idToken string) (*exchangeAnswer, error) {
+	data, err := json.Marshal(map[string]string{"credential": idToken})
+	if err != nil {
+		return nil, fmt.Errorf("exchange: encode: %w", err)
+	}
+	reply, err := c.request(ctx, exchangeSubject, nil, data)
+	if err != nil {
+		return nil, err
+	}
+	var ans exchangeAnswer
+	if err := json.Unmarshal(reply.Data, &ans); err != nil {
+		return nil, fmt.Errorf("exchange: undecodable answer: %w", err)
+	}
+	if ans.Assertion == "" || ans.ExpiresAt.IsZero() {
+		return nil, errors.New("exchange: an answer without an assertion or its expiry")
+	}
+	if err := ans.Principal.Validate(); err != nil {
+		return nil, fmt.Errorf("exchange: %w", err)
+	}
+	return &ans, nil
+}
+
 // query asks samspill.query.<name> with q and decodes the answer into out.
 func (c *client) query(ctx context.Context, name string, q, out any) error {
 	data, err := json.Marshal(q)
 	if err != nil {
 		return fmt.Errorf("query %s: encode: %w", name, err)
 	}
-	reply, err := c.request(ctx, queryPrefix+name, nil, data)
+	h, err := header(ctx)
+	if err != nil {
+		return fmt.Errorf("query %s: %w", name, err)
+	}
+	reply, err := c.request(ctx, queryPrefix+name, h, data)
 	if err != nil {
 		return err
 	}
@@ -142,9 +213,13 @@ func (c *client) picture(ctx context.Context, kind string, q any) ([]byte, strin
 	if err != nil {
 		return nil, "", fmt.Errorf("picture %s: encode: %w", kind, err)
 	}
+	h, err := header(ctx)
+	if err != nil {
+		return nil, "", fmt.Errorf("picture %s: %w", kind, err)
+	}
 	ctx, cancel := context.WithTimeout(ctx, 6*c.timeout)
 	defer cancel()
-	reply, err := c.request(ctx, renderPrefix+kind, nil, data)
+	reply, err := c.request(ctx, renderPrefix+kind, h, data)
 	if err != nil {
 		return nil, "", err
 	}

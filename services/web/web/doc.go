@@ -4,17 +4,22 @@
 // post and redirect back) and better with it (search as you type, live
 // updates over Server-Sent Events, a timeline slider).
 //
-// The application talks to the other services only over NATS (client.go):
-// commands at samspill.cmd.<name> with the user's pseudonymous principal in
-// the Samspill-Principal header, queries at samspill.query.<name>, pictures
-// at samspill.render.<kind>; a map page's live updates follow the core NATS
-// subjects samspill.map.<mapId>.> and samspill.gap.*.<mapId>.>. Export
-// links point at the HTTP API (/v1/…) of the same origin, or of
-// Options.APIBase.
+// Users sign in with OpenID Connect (signin.go: authorization code flow
+// with PKCE, state and nonce), and the ID token is exchanged over NATS
+// (samspill.auth.exchange) for a Samspill assertion. The application talks
+// to the other services only over NATS (client.go), every request carrying
+// the assertion (Samspill-Assertion) and the role's purpose of use
+// (Samspill-Purpose): commands at samspill.cmd.<name>, queries at
+// samspill.query.<name>, pictures at samspill.render.<kind>; a map page's
+// live updates follow the core NATS subjects samspill.map.<mapId>.> and
+// samspill.gap.*.<mapId>.>. Export links point at the HTTP API (/v1/…) of
+// the same origin, or of Options.APIBase.
 //
-// Who is signed in is package session's business; this package reads the
+// Sessions are package session's business; this package reads the
 // session, checks every form's CSRF token and chooses the pages a role
-// may see (analysts see no citizen maps). Every text is in the catalogue
+// may see (coordinators their maps, analysts their municipality's region,
+// administrators neither); the services decide again, and their 401 and
+// 403 answers are shown as pages. Every text is in the catalogue
 // of messages (English and Norwegian bokmål), chosen by a cookie the
 // language switch sets, with Accept-Language as the default.
 package web

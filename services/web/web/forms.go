@@ -74,6 +74,9 @@ func (s *Server) mapForm(spec mapFormSpec) handler {
 			http.Redirect(q.w, q.r, "/app/maps/"+id+"?done="+done+"#"+spec.id, http.StatusSeeOther)
 			return
 		}
+		if s.refused(q, err) {
+			return
+		}
 		if fe, ok := err.(*fieldError); ok {
 			f.errs[fe.field] = s.cat.text(q.lang, fe.key)
 		} else {
@@ -128,7 +131,7 @@ func (s *Server) addActor(ctx context.Context, q *req, mapID string, f *form, bo
 	if err := validTime(f, body); err != nil {
 		return "", err
 	}
-	res, err := s.client.command(ctx, q.sess.Principal, "add_actor", body)
+	res, err := s.client.command(ctx, "add_actor", body)
 	if err != nil {
 		return "", err
 	}
@@ -148,7 +151,7 @@ func (s *Server) addActor(ctx context.Context, q *req, mapID string, f *form, bo
 	if v, ok := body["validTime"]; ok {
 		relation["validTime"] = v
 	}
-	if _, err := s.client.command(ctx, q.sess.Principal, "add_relation", relation); err != nil {
+	if _, err := s.client.command(ctx, "add_relation", relation); err != nil {
 		if se, ok := err.(*serviceError); ok && se.Field != "" {
 			se.Field = "relation"
 		}
@@ -210,7 +213,7 @@ func runRelation(ctx context.Context, s *Server, q *req, mapID string, f *form) 
 	if err := validTime(f, body); err != nil {
 		return "", err
 	}
-	_, err := s.client.command(ctx, q.sess.Principal, "add_relation", body)
+	_, err := s.client.command(ctx, "add_relation", body)
 	return "add_relation", err
 }
 
@@ -225,7 +228,7 @@ func runContact(ctx context.Context, s *Server, q *req, mapID string, f *form) (
 	if err := validTime(f, body); err != nil {
 		return "", err
 	}
-	_, err := s.client.command(ctx, q.sess.Principal, "record_contact", body)
+	_, err := s.client.command(ctx, "record_contact", body)
 	return "record_contact", err
 }
 
@@ -266,7 +269,7 @@ func runAssess(ctx context.Context, s *Server, q *req, mapID string, f *form) (s
 	if len(body) == 2 {
 		return "", &fieldError{"importance", "assess.empty"}
 	}
-	_, err := s.client.command(ctx, q.sess.Principal, "assess_actor", body)
+	_, err := s.client.command(ctx, "assess_actor", body)
 	return "assess_actor", err
 }
 
@@ -278,7 +281,7 @@ func runCoordinator(ctx context.Context, s *Server, q *req, mapID string, f *for
 	if err := validTime(f, body); err != nil {
 		return "", err
 	}
-	_, err := s.client.command(ctx, q.sess.Principal, "assign_coordinator", body)
+	_, err := s.client.command(ctx, "assign_coordinator", body)
 	return "assign_coordinator", err
 }
 
@@ -299,7 +302,7 @@ func runPlan(ctx context.Context, s *Server, q *req, mapID string, f *form) (str
 		if v, ok := body["validTime"]; ok {
 			add["validTime"] = v
 		}
-		res, err := s.client.command(ctx, q.sess.Principal, "add_actor", add)
+		res, err := s.client.command(ctx, "add_actor", add)
 		if err != nil {
 			if se, ok := err.(*serviceError); ok && se.Field == "name" {
 				se.Field = "forumName"
@@ -309,7 +312,7 @@ func runPlan(ctx context.Context, s *Server, q *req, mapID string, f *form) (str
 		forum = res.IDs["actorId"]
 	}
 	body["actorId"] = forum
-	_, err := s.client.command(ctx, q.sess.Principal, "create_plan", body)
+	_, err := s.client.command(ctx, "create_plan", body)
 	return "create_plan", err
 }
 
@@ -321,7 +324,7 @@ func runPlanMember(ctx context.Context, s *Server, q *req, mapID string, f *form
 	if err := validTime(f, body); err != nil {
 		return "", err
 	}
-	_, err := s.client.command(ctx, q.sess.Principal, "add_plan_member", body)
+	_, err := s.client.command(ctx, "add_plan_member", body)
 	return "add_plan_member", err
 }
 
@@ -334,6 +337,6 @@ func runParticipation(ctx context.Context, s *Server, q *req, mapID string, f *f
 	if err := validTime(f, body); err != nil {
 		return "", err
 	}
-	_, err = s.client.command(ctx, q.sess.Principal, "record_participation", body)
+	_, err = s.client.command(ctx, "record_participation", body)
 	return "record_participation", err
 }

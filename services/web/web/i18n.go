@@ -36,23 +36,39 @@ func newCatalogue() *catalogue {
 	add("nav.label", "Main menu", "Hovedmeny")
 	add("nav.maps", "My maps", "Mine kart")
 	add("nav.area", "Region", "Region")
+	add("nav.admin", "Administration", "Administrasjon")
 	add("lang.switch", "Norsk", "English")
 	add("signout", "Sign out", "Logg ut")
-	add("footer", "Samspill maps the actors around a person and where services fail to work together. Development sign-in: do not enter real patient data.",
-		"Samspill kartlegger aktørene rundt en person og hvor tjenestene ikke samhandler. Utviklingsinnlogging: ikke skriv inn ekte pasientdata.")
+	add("footer", "Samspill maps the actors around a person and where services fail to work together. Every reading of a citizen map is recorded with who read it and why.",
+		"Samspill kartlegger aktørene rundt en person og hvor tjenestene ikke samhandler. Hver lesing av et innbyggerkart registreres med hvem som leste og hvorfor.")
 	add("role.coordinator", "Coordinator", "Koordinator")
 	add("role.analyst", "Analyst", "Analytiker")
+	add("role.admin", "Administrator", "Administrator")
+	add("role.integration", "Integration", "Integrasjon")
 
 	// Sign-in.
 	add("signin.title", "Sign in", "Logg inn")
-	add("signin.intro", "Development sign-in: choose a name, your role and your municipality. Coordinators map one person's network; analysts see their region's de-identified figures.",
-		"Utviklingsinnlogging: velg et navn, din rolle og din kommune. Koordinatorer kartlegger én persons nettverk; analytikere ser regionens avidentifiserte tall.")
-	add("signin.name", "Your name", "Ditt navn")
-	add("signin.role", "Role", "Rolle")
+	add("signin.intro", "Sign in with your organisation's identity provider. Coordinators map the networks of the people assigned to them; analysts see their municipality's de-identified figures.",
+		"Logg inn med virksomhetens identitetstilbyder. Koordinatorer kartlegger nettverket til personene de er tildelt; analytikere ser kommunens avidentifiserte tall.")
 	add("signin.submit", "Sign in", "Logg inn")
 	add("signin.expired", "Your session has expired. Please sign in again.", "Økten din er utløpt. Logg inn på nytt.")
-	add("signin.name.required", "Enter your name (letters or digits).", "Skriv inn navnet ditt (bokstaver eller sifre).")
-	add("signin.role.required", "Choose a role.", "Velg en rolle.")
+	add("signin.idle", "You were signed out after 30 minutes without activity. Please sign in again.",
+		"Du ble logget ut etter 30 minutter uten aktivitet. Logg inn på nytt.")
+	add("signin.out", "You have signed out.", "Du er logget ut.")
+	add("signin.cancelled", "The sign-in was cancelled.", "Innloggingen ble avbrutt.")
+	add("signin.failed", "The sign-in could not be completed. Please try again.", "Innloggingen kunne ikke fullføres. Prøv igjen.")
+	add("signin.state", "This sign-in did not start in this browser, or took too long. Please try again.",
+		"Denne innloggingen startet ikke i denne nettleseren, eller tok for lang tid. Prøv igjen.")
+	add("signin.refused", "You signed in, but your account has no role in Samspill. Ask your administrator for access.",
+		"Du logget inn, men kontoen din har ingen rolle i Samspill. Be administratoren om tilgang.")
+	add("signin.unavailable", "Sign-in is not available right now. Try again in a moment.", "Innlogging er ikke tilgjengelig akkurat nå. Prøv igjen om litt.")
+
+	// The administrator's page.
+	add("admin.title", "Administration", "Administrasjon")
+	add("admin.intro", "You are signed in as an administrator. Administrators manage the directory and which coordinators a citizen map is assigned to; they do not see the contents of citizen maps.",
+		"Du er logget inn som administrator. Administratorer forvalter katalogen og hvilke koordinatorer et innbyggerkart er tildelt; de ser ikke innholdet i innbyggerkart.")
+	add("admin.cli", "These tasks are not in the web application yet: use the samspill command line.",
+		"Disse oppgavene finnes ikke i webapplikasjonen ennå: bruk kommandolinjen samspill.")
 
 	// Fields shared by forms.
 	add("field.municipality", "Municipality", "Kommune")
@@ -235,12 +251,23 @@ func newCatalogue() *catalogue {
 		"Ikke tilgjengelig akkurat nå: tjenesten svarer ikke. Prøv igjen om litt.")
 	add("state.none", "Nothing to show yet.", "Ingenting å vise ennå.")
 	add("state.failed", "This could not be read. Try again in a moment.", "Dette kunne ikke leses. Prøv igjen om litt.")
+	add("state.forbidden", "Not available to you: your role does not give access to this.", "Ikke tilgjengelig for deg: rollen din gir ikke tilgang til dette.")
 	add("error.title", "Not possible", "Ikke mulig")
 	add("error.back", "Back to the start page", "Tilbake til startsiden")
 	add("error.csrf", "The form had expired or did not come from this page. Go back, reload and try again.",
 		"Skjemaet var utløpt eller kom ikke fra denne siden. Gå tilbake, last inn siden på nytt og prøv igjen.")
 	add("error.role", "Your role cannot open this page: analysts see aggregated figures, not citizen maps.",
 		"Rollen din kan ikke åpne denne siden: analytikere ser samlede tall, ikke innbyggerkart.")
+	add("error.role.admin", "Your role cannot open this page: an administrator manages the directory and assignments, not the contents of citizen maps or regions.",
+		"Rollen din kan ikke åpne denne siden: en administrator forvalter katalogen og tildelinger, ikke innholdet i innbyggerkart eller regioner.")
+	add("error.role.coordinator", "Your role cannot open this page: region figures are for analysts; a coordinator sees the citizen maps assigned to them.",
+		"Rollen din kan ikke åpne denne siden: regionens tall er for analytikere; koordinatorer ser innbyggerkartene de er tildelt.")
+	add("error.role.other", "Your role cannot use the web application.", "Rollen din kan ikke bruke webapplikasjonen.")
+	add("error.area.other", "Analysts see the figures of their own municipality only.", "Analytikere ser bare tallene for sin egen kommune.")
+	add("error.forbidden", "You do not have access to this. A citizen map opens only for the coordinators it is assigned to; the refusal has been recorded.",
+		"Du har ikke tilgang til dette. Et innbyggerkart åpnes bare for koordinatorene det er tildelt; avvisningen er registrert.")
+	add("error.unauthenticated", "Samspill could not confirm who you are. Sign out and sign in again.",
+		"Samspill kunne ikke bekrefte hvem du er. Logg ut og logg inn på nytt.")
 	add("error.nomap", "There is no such citizen map.", "Det finnes ikke noe slikt innbyggerkart.")
 	add("error.noarea", "There is no such municipality.", "Det finnes ingen slik kommune.")
 

@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -30,6 +31,20 @@ func (s *Server) live(q *req) {
 		http.Error(q.w, "streaming unsupported", http.StatusInternalServerError)
 		return
 	}
+	// The subjects carry no personal data, but who follows a map's
+	// activity is still for the graph service to decide: the map's
+	// history is asked (and audited) first.
+	var hist historyAnswer
+	if err := s.client.query(q.r.Context(), "history", map[string]string{"mapId": id}, &hist); err != nil {
+		var se *serviceError
+		status := http.StatusServiceUnavailable
+		if errors.As(err, &se) {
+			status = se.Status
+		}
+		s.queryFailure("history", err)
+		http.Error(q.w, http.StatusText(status), status)
+		return
+	}
 	msgs := make(chan *nats.Msg, 64)
 	stop, err := s.client.subscribe([]string{"samspill.map." + id + ".>", "samspill.gap.*." + id + ".>"}, msgs)
 	if err != nil {
@@ -54,6 +69,11 @@ func (s *Server) live(q *req) {
 		case <-s.ctx.Done():
 			return
 		case <-tick.C:
+			// The stream ends with its session (sign-out, expiry); it
+			// does not keep the session alive by itself.
+			if _, err := s.sessions.Peek(q.sess.ID); err != nil {
+				return
+			}
 			fmt.Fprint(q.w, ": ping\n\n")
 		case m := <-msgs:
 			name, data := liveEvent(m.Subject)

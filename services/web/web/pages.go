@@ -13,11 +13,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/samspill/samspill/pkg/access"
 	"github.com/samspill/samspill/pkg/date"
 	"github.com/samspill/samspill/pkg/event"
 	"github.com/samspill/samspill/pkg/mapdoc"
 	"github.com/samspill/samspill/pkg/stakeholder"
-	"github.com/samspill/samspill/services/web/session"
 )
 
 // homeView is the coordinator's start page.
@@ -33,48 +33,59 @@ type homeRow struct {
 	Closed                                      bool
 }
 
+// home is the start page of the user's role: a coordinator's maps, an
+// analyst's region, an administrator's page.
 func (s *Server) home(q *req) {
-	if q.sess.Role == session.Analyst {
+	switch q.sess.Role {
+	case access.Analyst:
 		http.Redirect(q.w, q.r, "/app/areas/"+q.sess.Municipality, http.StatusSeeOther)
-		return
+	case access.Admin:
+		v := s.newView(q, s.cat.text(q.lang, "admin.title"), nil)
+		v.Nav = "home"
+		s.render(q, http.StatusOK, "admin", v)
+	case access.Coordinator:
+		s.renderHome(q, nil, http.StatusOK)
+	default:
+		s.errorPage(q, http.StatusForbidden, "error.role.other")
 	}
-	s.renderHome(q, nil, http.StatusOK)
 }
 
 func (s *Server) renderHome(q *req, f *form, status int) {
 	ctx := q.r.Context()
 	hv := &homeView{}
+	// The graph service lists the maps assigned to the coordinator the
+	// assertion names.
 	var maps []mapSummary
-	if err := s.client.query(ctx, "maps", map[string]string{"openedBy": q.sess.Principal}, &maps); err != nil {
+	if err := s.client.query(ctx, "maps", map[string]string{}, &maps); err != nil {
+		if s.refused(q, err) {
+			return
+		}
 		hv.MapsErr = s.queryFailure("maps", err)
 	}
+	maps = slices.DeleteFunc(maps, func(m mapSummary) bool {
+		return m.Focus != "" && m.Focus != string(stakeholder.FocusCitizen) || m.Erased
+	})
+	// Open gaps per map (a coordinator reads no area's gaps).
 	counts := map[string]int{}
 	known := map[string]bool{}
-	for _, muni := range distinctMunicipalities(maps) {
+	for _, m := range maps {
 		var ga gapsAnswer
-		if err := s.client.query(ctx, "gaps", map[string]string{"municipality": muni, "lang": q.lang}, &ga); err != nil {
+		if err := s.client.query(ctx, "gaps", map[string]string{"mapId": m.MapID, "lang": q.lang}, &ga); err != nil {
 			s.queryFailure("gaps", err)
 			continue
 		}
-		known[muni] = true
-		for _, g := range ga.Gaps {
-			if g.MapID != "" {
-				counts[g.MapID]++
-			}
-		}
+		known[m.MapID] = true
+		counts[m.MapID] = len(ga.Gaps)
 	}
 	slices.SortFunc(maps, func(a, b mapSummary) int { return b.UpdatedAt.Compare(a.UpdatedAt) })
 	for _, m := range maps {
-		if m.Focus != "" && m.Focus != string(stakeholder.FocusCitizen) || m.Erased {
-			continue
-		}
 		label := m.Label
 		if label == "" {
 			label = m.MapID[:8]
 		}
 		hv.Maps = append(hv.Maps, homeRow{MapID: m.MapID, Label: label, Municipality: m.Municipality, Opened: m.Opened,
 			Updated: m.UpdatedAt.In(time.Local).Format("2006-01-02 15:04"), OpenGaps: counts[m.MapID],
-			GapsKnown: known[m.Municipality], Closed: m.Closed})
+			GapsKnown: known[m.MapID], Closed: m.Closed})
 	}
 	v := s.newView(q, s.cat.text(q.lang, "home.title"), hv)
 	v.Nav = "home"
@@ -82,16 +93,6 @@ func (s *Server) renderHome(q *req, f *form, status int) {
 		v.forms[f.id] = f
 	}
 	s.render(q, status, "home", v)
-}
-
-func distinctMunicipalities(maps []mapSummary) []string {
-	var out []string
-	for _, m := range maps {
-		if m.Municipality != "" && !slices.Contains(out, m.Municipality) {
-			out = append(out, m.Municipality)
-		}
-	}
-	return out
 }
 
 // openMap opens a citizen map from the start page's form.
@@ -109,10 +110,13 @@ func (s *Server) openMap(q *req) {
 		f.errs["municipality"] = s.cat.text(q.lang, "field.municipality.invalid")
 	}
 	if !f.HasErrors() {
-		res, err := s.client.command(q.r.Context(), q.sess.Principal, "open_map", body)
+		res, err := s.client.command(q.r.Context(), "open_map", body)
 		if err == nil {
 			s.log.Info("map opened", "map", res.IDs["mapId"])
 			http.Redirect(q.w, q.r, "/app/maps/"+res.IDs["mapId"]+"?done=open_map", http.StatusSeeOther)
+			return
+		}
+		if s.refused(q, err) {
 			return
 		}
 		s.commandError(q, f, err, []string{"label", "citizenName", "municipality", "validTime"})
@@ -210,6 +214,9 @@ func (s *Server) renderMap(q *req, id string, f *form, status int, search *mapVi
 	}
 	var hist historyAnswer
 	if err := s.client.query(ctx, "history", map[string]string{"mapId": id}, &hist); err != nil {
+		if s.refused(q, err) {
+			return
+		}
 		mv.HistoryErr = s.queryFailure("history", err)
 	}
 	today := date.Of(s.now()).String()
@@ -254,6 +261,9 @@ func (s *Server) renderMap(q *req, id string, f *form, status int, search *mapVi
 	}
 	var ans mapAnswer
 	if err := s.client.query(ctx, "map", mq, &ans); err != nil || ans.Document == nil {
+		if s.refused(q, err) {
+			return
+		}
 		var se *serviceError
 		if errors.As(err, &se) && (se.Status == http.StatusNotFound || se.Status == http.StatusBadRequest) {
 			s.errorPage(q, http.StatusNotFound, "error.nomap")
@@ -444,6 +454,10 @@ func (s *Server) areaPicture(q *req) {
 		http.Error(q.w, "no such municipality", http.StatusNotFound)
 		return
 	}
+	if m != q.sess.Municipality {
+		http.Error(q.w, s.cat.text(q.lang, "error.area.other"), http.StatusForbidden)
+		return
+	}
 	s.picture(q, "area", map[string]string{"municipality": m, "format": "svg", "lang": langParam(q.r.URL.Query().Get("lang"), q.lang)})
 }
 
@@ -533,18 +547,19 @@ type prevalenceCell struct {
 	Known      bool
 }
 
+// areaPick goes to the analyst's region (the only one they may see).
 func (s *Server) areaPick(q *req) {
-	m := strings.TrimSpace(q.r.URL.Query().Get("municipality"))
-	if !event.IsMunicipality(m) {
-		m = q.sess.Municipality
-	}
-	http.Redirect(q.w, q.r, "/app/areas/"+m, http.StatusSeeOther)
+	http.Redirect(q.w, q.r, "/app/areas/"+q.sess.Municipality, http.StatusSeeOther)
 }
 
 func (s *Server) areaPage(q *req) {
 	m := q.r.PathValue("municipality")
 	if !event.IsMunicipality(m) {
 		s.errorPage(q, http.StatusNotFound, "error.noarea")
+		return
+	}
+	if m != q.sess.Municipality {
+		s.errorPage(q, http.StatusForbidden, "error.area.other")
 		return
 	}
 	ctx := q.r.Context()

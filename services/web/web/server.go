@@ -12,11 +12,13 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
 
+	"github.com/samspill/samspill/pkg/access"
 	"github.com/samspill/samspill/pkg/query"
 	"github.com/samspill/samspill/services/web/session"
 )
@@ -30,16 +32,16 @@ var staticFiles embed.FS
 // Options configure a Server.
 type Options struct {
 	Logger *slog.Logger
-	// SessionKey signs the session cookies (HMAC-SHA256); empty: a random
-	// key, so sessions end with the process.
-	SessionKey []byte
+	// OIDC is how users sign in (required).
+	OIDC OIDC
 	// APIBase is put before the /v1/… links of exports and downloads
 	// ("https://samspill.example"); empty: the same origin.
 	APIBase string
 	// Timeout bounds one NATS query or command (default 5 s); pictures get
 	// six times as long.
 	Timeout time.Duration
-	// Now is the clock (default time.Now).
+	// Now is the clock (default time.Now); the ID tokens' expiry is
+	// checked against it too.
 	Now func() time.Time
 }
 
@@ -47,7 +49,11 @@ type Options struct {
 type Server struct {
 	ctx      context.Context
 	log      *slog.Logger
-	sessions *session.Manager
+	sessions *session.Store
+	logins   *session.Logins
+	oidc     OIDC
+	rp       relyingParty
+	secure   bool // cookies are Secure even without TLS here (behind a proxy)
 	client   *client
 	cat      *catalogue
 	pages    map[string]*template.Template
@@ -57,14 +63,19 @@ type Server struct {
 }
 
 // pageNames lists the pages, each a template file beside layout.html.
-func pageNames() []string { return []string{"signin", "home", "map", "area", "error"} }
+func pageNames() []string { return []string{"signin", "home", "admin", "map", "area", "error"} }
 
 // New returns the web application using nc for every request to the
 // other services. ctx ends its live connections (cancel it before
-// shutting the HTTP server down).
+// shutting the HTTP server down). The identity provider is not asked
+// anything yet: its discovery document is read at the first sign-in (so
+// that it may be served by the same process, and start after this).
 func New(ctx context.Context, nc *nats.Conn, opts Options) (*Server, error) {
 	if nc == nil {
 		return nil, errors.New("web: no NATS connection")
+	}
+	if err := opts.OIDC.validate(); err != nil {
+		return nil, err
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -75,16 +86,14 @@ func New(ctx context.Context, nc *nats.Conn, opts Options) (*Server, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	sm, err := session.NewManager(opts.SessionKey, opts.Now)
-	if err != nil {
-		return nil, fmt.Errorf("web: %w", err)
-	}
 	static, err := fs.Sub(staticFiles, "static")
 	if err != nil {
 		return nil, fmt.Errorf("web: static files: %w", err)
 	}
-	s := &Server{ctx: ctx, log: opts.Logger, sessions: sm, client: &client{nc: nc, timeout: opts.Timeout},
-		cat: newCatalogue(), pages: map[string]*template.Template{}, static: static,
+	s := &Server{ctx: ctx, log: opts.Logger, sessions: session.NewStore(opts.Now), logins: session.NewLogins(opts.Now),
+		oidc: opts.OIDC, secure: strings.HasPrefix(opts.OIDC.RedirectURL, "https://"),
+		client: &client{nc: nc, timeout: opts.Timeout},
+		cat:    newCatalogue(), pages: map[string]*template.Template{}, static: static,
 		apiBase: strings.TrimRight(opts.APIBase, "/"), now: opts.Now}
 	for _, name := range pageNames() {
 		t, err := template.New("layout.html").Funcs(templateFuncs()).ParseFS(templateFiles, "templates/layout.html", "templates/"+name+".html")
@@ -98,9 +107,11 @@ func New(ctx context.Context, nc *nats.Conn, opts Options) (*Server, error) {
 
 // Routes returns the application's routes, all under /app/.
 //
-//	GET  /app/                          my maps (coordinator) or my region (analyst)
-//	GET  /app/signin, POST /app/signin  the development sign-in
-//	POST /app/signout
+//	GET  /app/                          my maps (coordinator), my region (analyst), or the administrator's page
+//	GET  /app/signin                    the signed-out page (why, and a sign-in button)
+//	GET  /app/login?next=               sign in at the identity provider (OpenID Connect)
+//	GET  /app/callback                  back from the identity provider
+//	POST /app/logout
 //	GET  /app/lang?to=en|nb&back=       the language switch
 //	POST /app/maps                      open a citizen map
 //	GET  /app/maps/{mapId}?at=          a citizen map
@@ -111,24 +122,28 @@ func New(ctx context.Context, nc *nats.Conn, opts Options) (*Server, error) {
 //	GET  /app/areas?municipality=, GET /app/areas/{municipality}
 //	GET  /app/areas/{municipality}/picture.svg
 //	GET  /app/static/…                  CSS and JavaScript
+//
+// Map pages are for coordinators, region pages for analysts (of their own
+// municipality); the services check the same again.
 func (s *Server) Routes() *query.Routes {
 	rt := query.NewRoutes()
-	rt.HandleFunc("GET /app/{$}", s.signedIn("", s.home))
+	rt.HandleFunc("GET /app/{$}", s.signedIn(s.home))
 	rt.HandleFunc("GET /app/signin", s.signinPage)
-	rt.HandleFunc("POST /app/signin", s.signinPost)
-	rt.HandleFunc("POST /app/signout", s.signedIn("", s.signout))
+	rt.HandleFunc("GET /app/login", s.login)
+	rt.HandleFunc("GET /app/callback", s.callback)
+	rt.HandleFunc("POST /app/logout", s.logout)
 	rt.HandleFunc("GET /app/lang", s.switchLang)
-	rt.HandleFunc("POST /app/maps", s.signedIn(session.Coordinator, s.openMap))
-	rt.HandleFunc("GET /app/maps/{mapId}", s.signedIn(session.Coordinator, s.mapPage))
+	rt.HandleFunc("POST /app/maps", s.signedIn(s.openMap, access.Coordinator))
+	rt.HandleFunc("GET /app/maps/{mapId}", s.signedIn(s.mapPage, access.Coordinator))
 	for _, f := range mapForms() {
-		rt.HandleFunc("POST /app/maps/{mapId}/"+f.path, s.signedIn(session.Coordinator, s.mapForm(f)))
+		rt.HandleFunc("POST /app/maps/{mapId}/"+f.path, s.signedIn(s.mapForm(f), access.Coordinator))
 	}
-	rt.HandleFunc("GET /app/maps/{mapId}/picture.svg", s.signedIn(session.Coordinator, s.mapPicture))
-	rt.HandleFunc("GET /app/maps/{mapId}/live", s.signedIn(session.Coordinator, s.live))
-	rt.HandleFunc("GET /app/directory", s.signedIn(session.Coordinator, s.directoryJSON))
-	rt.HandleFunc("GET /app/areas", s.signedIn("", s.areaPick))
-	rt.HandleFunc("GET /app/areas/{municipality}", s.signedIn("", s.areaPage))
-	rt.HandleFunc("GET /app/areas/{municipality}/picture.svg", s.signedIn("", s.areaPicture))
+	rt.HandleFunc("GET /app/maps/{mapId}/picture.svg", s.signedIn(s.mapPicture, access.Coordinator))
+	rt.HandleFunc("GET /app/maps/{mapId}/live", s.signedIn(s.live, access.Coordinator))
+	rt.HandleFunc("GET /app/directory", s.signedIn(s.directoryJSON, access.Coordinator))
+	rt.HandleFunc("GET /app/areas", s.signedIn(s.areaPick, access.Analyst))
+	rt.HandleFunc("GET /app/areas/{municipality}", s.signedIn(s.areaPage, access.Analyst))
+	rt.HandleFunc("GET /app/areas/{municipality}/picture.svg", s.signedIn(s.areaPicture, access.Analyst))
 	rt.Handle("GET /app/static/", http.StripPrefix("/app/static/", s.staticHandler()))
 	return rt
 }
@@ -153,41 +168,85 @@ type req struct {
 // handler is a page handler of a signed-in user.
 type handler func(q *req)
 
-// signedIn wraps h: the session must be valid and signed in (otherwise
-// back to the sign-in), of role when role is not empty (otherwise 403),
-// and a POST must carry the session's CSRF token (otherwise 403).
-func (s *Server) signedIn(role session.Role, h handler) http.HandlerFunc {
+// signedIn wraps h: the session must hold (otherwise to the sign-in), be
+// of one of roles when any are named (otherwise 403), a POST must carry
+// the session's CSRF token (otherwise 403), and the session's assertion is
+// renewed when it is about to run out. h's request context carries the
+// assertion and the role's purpose of use, which every NATS request sends.
+func (s *Server) signedIn(h handler, roles ...access.Role) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		secureHeaders(w)
 		q := &req{w: w, r: r, lang: s.language(r)}
 		sess, err := s.sessions.Read(r)
-		if err != nil || !sess.SignedIn() {
-			target := "/app/signin"
-			if errors.Is(err, session.ErrExpired) {
-				target += "?expired=1"
-			} else if r.Method == http.MethodGet && r.URL.Path != "/app/" && !strings.HasSuffix(r.URL.Path, "/live") {
-				target += "?next=" + url.QueryEscape(r.URL.RequestURI())
-			}
-			if strings.Contains(r.Header.Get("Accept"), "text/event-stream") || strings.HasPrefix(r.URL.Path, "/app/directory") {
-				http.Error(w, "signed out", http.StatusUnauthorized)
-				return
-			}
-			http.Redirect(w, r, target, http.StatusSeeOther)
+		if err != nil {
+			s.signedOut(q, err)
 			return
 		}
 		q.sess = sess
 		if r.Method == http.MethodPost {
-			if err := r.ParseForm(); err != nil || !s.sessions.CheckCSRF(sess, r.PostForm.Get("csrf")) {
+			if err := r.ParseForm(); err != nil || !session.CheckCSRF(sess, r.PostForm.Get("csrf")) {
 				s.errorPage(q, http.StatusForbidden, "error.csrf")
 				return
 			}
 		}
-		if role != "" && sess.Role != role {
-			s.errorPage(q, http.StatusForbidden, "error.role")
+		if len(roles) > 0 && !slices.Contains(roles, sess.Role) {
+			s.errorPage(q, http.StatusForbidden, roleRefusal(sess.Role))
 			return
 		}
+		if sess, err = s.fresh(r.Context(), sess); err != nil {
+			var se *serviceError
+			if errors.As(err, &se) && (se.Status == http.StatusUnauthorized || se.Status == http.StatusForbidden) {
+				// The access service no longer vouches for the user.
+				s.sessions.End(sess.ID)
+				s.clearSession(q)
+				s.log.Warn("assertion renewal refused; session ended", "status", se.Status)
+				http.Redirect(w, r, "/app/signin?refused=1", http.StatusSeeOther)
+				return
+			}
+			s.errorPage(q, http.StatusServiceUnavailable, s.queryFailure("exchange", err))
+			return
+		}
+		q.sess = sess
+		q.r = r.WithContext(withCredentials(r.Context(), credentials{assertion: sess.Assertion, purpose: access.DefaultPurpose(sess.Role)}))
 		h(q)
 	}
+}
+
+// signedOut answers a request without a session: a page's GET goes to
+// the sign-in (the identity provider, or the signed-out page saying why
+// the session ended), the script's requests get 401.
+func (s *Server) signedOut(q *req, err error) {
+	r := q.r
+	if _, cerr := r.Cookie(session.CookieName); cerr == nil {
+		s.clearSession(q)
+	}
+	if strings.Contains(r.Header.Get("Accept"), "text/event-stream") || strings.HasPrefix(r.URL.Path, "/app/directory") {
+		http.Error(q.w, "signed out", http.StatusUnauthorized)
+		return
+	}
+	target := "/app/login"
+	switch {
+	case errors.Is(err, session.ErrExpired):
+		target = "/app/signin?expired=1"
+	case errors.Is(err, session.ErrIdle):
+		target = "/app/signin?idle=1"
+	case r.Method == http.MethodGet && r.URL.Path != "/app/" && !strings.HasSuffix(r.URL.Path, "/live"):
+		target += "?next=" + url.QueryEscape(r.URL.RequestURI())
+	}
+	http.Redirect(q.w, r, target, http.StatusSeeOther)
+}
+
+// roleRefusal is the message of a page the role cannot open.
+func roleRefusal(r access.Role) string {
+	switch r {
+	case access.Analyst:
+		return "error.role"
+	case access.Admin:
+		return "error.role.admin"
+	case access.Coordinator:
+		return "error.role.coordinator"
+	}
+	return "error.role.other"
 }
 
 func secureHeaders(w http.ResponseWriter) {
@@ -264,9 +323,7 @@ func (v *view) Today() string { return v.now.Format(time.DateOnly) }
 func (s *Server) newView(q *req, title string, data any) *view {
 	v := &view{Lang: q.lang, Title: title, Session: q.sess, Path: q.r.URL.RequestURI(), Data: data, cat: s.cat,
 		forms: map[string]*form{}, now: s.now()}
-	if q.sess.ID != "" {
-		v.CSRF = s.sessions.CSRFToken(q.sess)
-	}
+	v.CSRF = q.sess.CSRF
 	if !strings.HasPrefix(v.Path, "/app/") || q.r.Method != http.MethodGet {
 		v.Path = "/app/" // a form's page sets its own
 	}
@@ -297,6 +354,26 @@ func (s *Server) errorPage(q *req, status int, key string) {
 	s.render(q, status, "error", v)
 }
 
+// refused shows the page of a service's 401 or 403 answer and reports
+// whether err was one: the services decide who may see what, and say so.
+func (s *Server) refused(q *req, err error) bool {
+	var se *serviceError
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Status {
+	case http.StatusForbidden:
+		s.log.Warn("refused by a service", "status", se.Status, "code", se.Code)
+		s.errorPage(q, http.StatusForbidden, "error.forbidden")
+		return true
+	case http.StatusUnauthorized:
+		s.log.Warn("refused by a service", "status", se.Status, "code", se.Code)
+		s.errorPage(q, http.StatusUnauthorized, "error.unauthenticated")
+		return true
+	}
+	return false
+}
+
 // unavailable reports whether err means the service asked is not running
 // or did not answer in time.
 func unavailable(err error) bool {
@@ -313,6 +390,9 @@ func (s *Server) queryFailure(what string, err error) string {
 		return "state.unavailable"
 	case errors.As(err, &se) && se.Status == http.StatusNotFound:
 		return "state.none"
+	case errors.As(err, &se) && (se.Status == http.StatusForbidden || se.Status == http.StatusUnauthorized):
+		s.log.Warn("query refused", "query", what, "status", se.Status)
+		return "state.forbidden"
 	default:
 		s.log.Error("query failed", "query", what, "err", err)
 		return "state.failed"
