@@ -5,7 +5,11 @@
 // worker process, this program started again with the argument
 // draw-worker, which is replaced every few hundred pictures to return the
 // memory Graphviz leaks. Prometheus metrics are at GET /metrics; traces go
-// where the OTEL_* environment says. See README.md.
+// where the OTEL_* environment says. Every request names its principal
+// with an assertion of the access service (NATS header Samspill-Assertion,
+// HTTP Authorization: Bearer), verified with the public key --access-key,
+// and every decision about a map or an area is written to the audit stream
+// SAMSPILL_AUDIT before it is answered. See README.md.
 package main
 
 import (
@@ -16,6 +20,10 @@ import (
 	"os"
 	"os/exec"
 
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/samspill/samspill/pkg/access"
+	"github.com/samspill/samspill/pkg/audit"
 	"github.com/samspill/samspill/pkg/daemon"
 	"github.com/samspill/samspill/pkg/draw"
 	"github.com/samspill/samspill/pkg/telemetry"
@@ -45,13 +53,22 @@ func run(ctx context.Context, logger *slog.Logger, f daemon.Flags, durable strin
 	if err != nil {
 		return fmt.Errorf("find this program for the draw worker: %w", err)
 	}
+	verifier, err := f.Verifier()
+	if err != nil {
+		return err
+	}
 	nc, key, err := f.Connect("samspill-picture")
 	if err != nil {
 		return err
 	}
 	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return fmt.Errorf("picture: jetstream: %w", err)
+	}
 	metrics := telemetry.NewMetrics()
 	r, err := picture.Boot(ctx, nc, picture.Options{MasterKey: key, Replicas: f.Replicas, Logger: logger, Durable: durable, Metrics: metrics,
+		Verifier: verifier, Audit: audit.NewWriter(js, "picture", nil),
 		Draw: draw.Options{Logger: logger, Command: func() *exec.Cmd {
 			cmd := exec.Command(exe, workerArg)
 			cmd.Stderr = os.Stderr
@@ -63,7 +80,9 @@ func run(ctx context.Context, logger *slog.Logger, f daemon.Flags, durable strin
 	routes := r.Service.Handler()
 	routes.Handle("GET /metrics", metrics.Handler())
 	logger.Info("picture service up", "nats", f.NATS, "http", f.HTTP, "renderer", r.Service.Version())
-	return daemon.Serve(ctx, logger, f.HTTP, telemetry.HTTP(routes, metrics, telemetry.TracerProviderFrom(ctx)), func(context.Context) error {
+	// Every route but /metrics answers the principal of a bearer assertion.
+	h := access.HTTP(verifier, routes)
+	return daemon.Serve(ctx, logger, f.HTTP, telemetry.HTTP(h, metrics, telemetry.TracerProviderFrom(ctx)), func(context.Context) error {
 		r.Stop()
 		return nc.Drain()
 	})

@@ -7,6 +7,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/micro"
 
+	"github.com/samspill/samspill/pkg/access"
 	"github.com/samspill/samspill/pkg/draw"
 	"github.com/samspill/samspill/pkg/stores"
 	"github.com/samspill/samspill/pkg/telemetry"
@@ -27,6 +28,13 @@ type Options struct {
 	// endpoints make spans with the tracer provider in Boot's context
 	// (telemetry.WithTracerProvider).
 	Metrics *telemetry.Metrics
+	// Verifier checks the assertion of every NATS request; nil refuses
+	// every NATS request as unauthenticated.
+	Verifier *access.Verifier
+	// Audit records the decisions about maps and areas (an *audit.Writer
+	// made with audit.NewWriter(js, "picture", nil)). Required: Boot
+	// refuses to start without it.
+	Audit access.Recorder
 }
 
 // Running is a booted render service.
@@ -39,6 +47,9 @@ type Running struct {
 // Boot opens the log, the key bucket and the picture bucket on nc,
 // follows the log and registers the micro endpoints.
 func Boot(ctx context.Context, nc *nats.Conn, opts Options) (*Running, error) {
+	if opts.Audit == nil {
+		return nil, errAuditRequired
+	}
 	st, err := stores.Open(ctx, nc, stores.Config{Replicas: opts.Replicas, MasterKey: opts.MasterKey})
 	if err != nil {
 		return nil, err
@@ -55,7 +66,8 @@ func Boot(ctx context.Context, nc *nats.Conn, opts Options) (*Running, error) {
 		r.Stop()
 		return nil, err
 	}
-	if r.Service, err = New(ctx, st.JetStream, st.Log, Config{Engine: eng, Keys: st.Keys, Durable: opts.Durable, Replicas: opts.Replicas, Logger: opts.Logger, Metrics: opts.Metrics}); err != nil {
+	if r.Service, err = New(ctx, st.JetStream, st.Log, Config{Engine: eng, Keys: st.Keys, Durable: opts.Durable, Replicas: opts.Replicas, Logger: opts.Logger, Metrics: opts.Metrics,
+		Verifier: opts.Verifier, Audit: opts.Audit}); err != nil {
 		return fail(err)
 	}
 	if err := r.Service.Start(ctx); err != nil {

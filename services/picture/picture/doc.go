@@ -32,6 +32,18 @@
 // Every picture is drawn by one draw.Engine, which renders one picture at
 // a time; concurrent requests for the same picture share one rendering.
 //
+// # Access
+//
+// Every picture is decided by package access and audited before it is
+// drawn or read from the cache, over NATS (the principal of the request's
+// assertion, verified with Config.Verifier) and HTTP (the principal
+// access.HTTP put in the request's context) alike: a map's pictures are for
+// a coordinator the map is assigned to, refused before the map is looked
+// up so that a refusal tells nothing of whether it exists; an area's for
+// an analyst of the municipality or an integration granted its
+// aggregates. The follower, the janitor and the drawing read the service's
+// own projection and cache and need no principal.
+//
 // # Concurrency
 //
 // A Service is safe for concurrent use.

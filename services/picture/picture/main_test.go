@@ -17,6 +17,8 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/samspill/samspill/pkg/access"
+	"github.com/samspill/samspill/pkg/audit"
 	"github.com/samspill/samspill/pkg/date"
 	"github.com/samspill/samspill/pkg/draw"
 	"github.com/samspill/samspill/pkg/eventlog"
@@ -75,6 +77,8 @@ type env struct {
 	http http.Handler
 	// dirs are the municipalities whose directory entries are registered.
 	dirs map[string]bool
+	// who, when set, is who get and request ask as (see asker).
+	who *access.Principal
 }
 
 // setup starts a JetStream server, the command service and a picture
@@ -96,6 +100,9 @@ func setupOn(tb testing.TB, dir string, conn func() *nats.Conn) *env {
 	if e.log, err = eventlog.Open(ctx, e.js, eventlog.Config{}); err != nil {
 		tb.Fatal(err)
 	}
+	if _, err := audit.EnsureStream(ctx, e.js, 1, 0); err != nil {
+		tb.Fatal(err)
+	}
 	keys, err := seal.OpenKeyring(ctx, e.js, seal.KeyringConfig{MasterKey: master})
 	if err != nil {
 		tb.Fatal(err)
@@ -103,7 +110,7 @@ func setupOn(tb testing.TB, dir string, conn func() *nats.Conn) *env {
 	var mu sync.Mutex
 	tick := now.Add(-time.Hour)
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); tick = tick.Add(time.Second); return tick }
-	if e.cmd, err = command.NewService(e.log, keys, command.Config{Clock: clock, Location: time.UTC}); err != nil {
+	if e.cmd, err = command.NewService(e.log, keys, command.Config{Clock: clock, Location: time.UTC, Audit: audit.NewWriter(e.js, "command", nil)}); err != nil {
 		tb.Fatal(err)
 	}
 	if err := e.cmd.Start(ctx); err != nil {
@@ -133,7 +140,7 @@ func (e *env) start() {
 		e.tb.Fatal(err)
 	}
 	e.pics, err = picture.New(ctx, js, log, picture.Config{Engine: engine(e.tb), Keys: keys,
-		Clock: func() time.Time { return now }, Location: time.UTC})
+		Clock: func() time.Time { return now }, Location: time.UTC, Verifier: signer.Verifier(), Audit: audit.NewWriter(js, "picture", nil)})
 	if err != nil {
 		e.tb.Fatal(err)
 	}
@@ -154,10 +161,22 @@ func (e *env) start() {
 	}
 }
 
-// do executes a command and waits until the picture service has seen it.
+// do executes a command, as the coordinator of the test's maps (or an
+// administrator, for the directory), and waits until the picture service
+// has seen it.
 func (e *env) do(c command.Command) command.Result {
 	e.tb.Helper()
-	r, err := e.cmd.Execute(context.Background(), "usr:test", c)
+	switch c.(type) {
+	case *command.RegisterEntry, *command.UpdateEntry, *command.RetireEntry:
+		return e.doAs(admin, c)
+	}
+	return e.doAs(opener, c)
+}
+
+// doAs executes a command as p and waits as do does.
+func (e *env) doAs(p access.Principal, c command.Command) command.Result {
+	e.tb.Helper()
+	r, err := e.cmd.Execute(access.WithPrincipal(context.Background(), p), c)
 	if err != nil {
 		e.tb.Fatalf("%s: %v", c.CommandName(), err)
 	}
@@ -169,11 +188,31 @@ func (e *env) do(c command.Command) command.Result {
 	return r
 }
 
-// get requests path over HTTP.
+// asker is who the env's requests ask as: e.who when set; otherwise the
+// coordinator of the test's maps for a map's picture, and an analyst of
+// the municipality for an area's.
+func (e *env) asker(municipality string) access.Principal {
+	switch {
+	case e.who != nil:
+		return *e.who
+	case municipality != "":
+		return access.Principal{Subject: "usr:analyst-" + municipality, Role: access.Analyst, Municipality: municipality}
+	}
+	return opener
+}
+
+// get requests path over HTTP, with the assertion of the asker as its
+// bearer token, through access.HTTP.
 func (e *env) get(path string) *httptest.ResponseRecorder {
 	e.tb.Helper()
+	municipality := ""
+	if rest, ok := strings.CutPrefix(path, "/v1/areas/"); ok {
+		municipality, _, _ = strings.Cut(rest, "/")
+	}
+	r := httptest.NewRequest(http.MethodGet, path, nil)
+	r.Header.Set("Authorization", "Bearer "+token(e.tb, signer, e.asker(municipality)))
 	w := httptest.NewRecorder()
-	e.http.ServeHTTP(w, httptest.NewRequest(http.MethodGet, path, nil))
+	access.HTTP(signer.Verifier(), e.http).ServeHTTP(w, r)
 	return w
 }
 

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/samspill/samspill/pkg/access"
 	"github.com/samspill/samspill/pkg/date"
 	"github.com/samspill/samspill/pkg/draw"
 	"github.com/samspill/samspill/pkg/event"
@@ -252,8 +253,36 @@ func (s *Service) start(ctx context.Context, format, lang string, day date.Date,
 	return f, l, day, nil
 }
 
-// Map draws the person's map of a citizen map with its open gaps.
+// The operations of the audit trail: the NATS endpoints, which the HTTP
+// routes answer as well.
+const (
+	opMap     = "render.map"
+	opChanges = "render.changes"
+	opArea    = "render.area"
+)
+
+// allow decides, and audits, whether the principal of ctx may read r in
+// the operation op. It is asked before anything of the request is looked
+// at (so a coordinator refused a map learns nothing of whether it exists),
+// once the projection, which knows the maps' assignments, has read the log
+// (so an assigned coordinator is not refused while the service starts).
+func (s *Service) allow(ctx context.Context, op string, r access.Resource) error {
+	if _, ok := access.FromContext(ctx); !ok {
+		return access.ErrUnauthenticated
+	}
+	if err := s.ready(ctx); err != nil {
+		return err
+	}
+	_, err := s.guard.Check(ctx, op, access.Read, r)
+	return err
+}
+
+// Map draws the person's map of a citizen map with its open gaps, for a
+// principal the map is assigned to.
 func (s *Service) Map(ctx context.Context, q MapQuery) (*Picture, error) {
+	if err := s.allow(ctx, opMap, access.Map(q.MapID)); err != nil {
+		return nil, err
+	}
 	f, lang, at, err := s.start(ctx, q.Format, q.Lang, q.At, func() error { return mapID(q.MapID) })
 	if err != nil {
 		return nil, err
@@ -289,8 +318,12 @@ func (s *Service) Map(ctx context.Context, q MapQuery) (*Picture, error) {
 	})
 }
 
-// Changes draws the change map of a citizen map between two dates.
+// Changes draws the change map of a citizen map between two dates, for a
+// principal the map is assigned to.
 func (s *Service) Changes(ctx context.Context, q ChangesQuery) (*Picture, error) {
+	if err := s.allow(ctx, opChanges, access.Map(q.MapID)); err != nil {
+		return nil, err
+	}
 	f, lang, to, err := s.start(ctx, q.Format, q.Lang, q.To, func() error {
 		if err := mapID(q.MapID); err != nil {
 			return err
@@ -346,8 +379,12 @@ func (s *Service) Changes(ctx context.Context, q ChangesQuery) (*Picture, error)
 
 // Area draws the system-wide map of a municipality: its organisations
 // and the system gaps, from the structure of its maps (no names of
-// persons, figures under k suppressed).
+// persons, figures under k suppressed), for a principal who may read the
+// municipality's aggregates.
 func (s *Service) Area(ctx context.Context, q AreaQuery) (*Picture, error) {
+	if err := s.allow(ctx, opArea, access.Area(q.Municipality)); err != nil {
+		return nil, err
+	}
 	f, lang, at, err := s.start(ctx, q.Format, q.Lang, q.At, func() error {
 		if !event.IsMunicipality(q.Municipality) {
 			return query.Invalid("municipality", "%q is not a municipality number", q.Municipality)

@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"golang.org/x/sync/singleflight"
 
+	"github.com/samspill/samspill/pkg/access"
 	"github.com/samspill/samspill/pkg/date"
 	"github.com/samspill/samspill/pkg/draw"
 	"github.com/samspill/samspill/pkg/event"
@@ -76,7 +77,20 @@ type Config struct {
 	// Metrics counts pictures drawn and answered from the cache, and the
 	// projection's progress (projection: the Durable name); nil: none.
 	Metrics *telemetry.Metrics
+	// Verifier checks the assertion of every NATS request (header
+	// Samspill-Assertion); nil: no NATS request names a principal, so every
+	// one is refused as unauthenticated. Over HTTP the principal comes
+	// from the request's context (access.HTTP at the edge).
+	Verifier *access.Verifier
+	// Audit records every decision about a map or an area before it is
+	// answered (an *audit.Writer made with audit.NewWriter(js, "picture",
+	// nil)). Required.
+	Audit access.Recorder
 }
+
+// errAuditRequired refuses a service without an audit trail: a picture of a
+// citizen's map that cannot be audited must not be served.
+var errAuditRequired = errors.New("picture: Config.Audit is required: every picture of a map or an area is audited before it is answered (audit.NewWriter(js, \"picture\", nil))")
 
 func (c *Config) defaults() error {
 	if c.Engine == nil {
@@ -84,6 +98,9 @@ func (c *Config) defaults() error {
 	}
 	if c.Keys == nil {
 		return errors.New("picture: Config.Keys is required")
+	}
+	if c.Audit == nil {
+		return errAuditRequired
 	}
 	if c.Durable == "" {
 		c.Durable = Durable
@@ -129,6 +146,7 @@ type Service struct {
 	log     *eventlog.Log
 	obj     jetstream.ObjectStore
 	store   *projection.Store
+	guard   *access.Guard
 	version string
 	flights singleflight.Group
 
@@ -191,7 +209,8 @@ func New(ctx context.Context, js jetstream.JetStream, log *eventlog.Log, cfg Con
 	if err != nil {
 		return nil, err
 	}
-	return &Service{cfg: cfg, log: log, obj: obj, store: projection.NewStore(), version: version,
+	store := projection.NewStore()
+	return &Service{cfg: cfg, log: log, obj: obj, store: store, guard: access.NewGuard(cfg.Audit, store.Assigned, cfg.Logger), version: version,
 		pos: map[string]uint64{}, muni: map[string]string{}, erased: map[string]bool{}, areaPos: map[string]uint64{},
 		index: map[string]map[string]entry{}, dirty: map[string]bool{},
 		caughtUp: make(chan struct{}), wake: make(chan struct{}, 1), stopped: make(chan struct{})}, nil

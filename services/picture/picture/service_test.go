@@ -14,6 +14,8 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/samspill/samspill/pkg/access"
+	"github.com/samspill/samspill/pkg/audit"
 	"github.com/samspill/samspill/pkg/event"
 	"github.com/samspill/samspill/pkg/gaps"
 	"github.com/samspill/samspill/pkg/seal"
@@ -317,7 +319,7 @@ func TestRestartKeepsTheCacheAndDropsWhatChanged(t *testing.T) {
 	stale := e.objects("person/" + changed.mapID + "/")
 	e.pics.Stop()
 
-	r, err := e.cmd.Execute(context.Background(), "usr:test", &command.AddActor{MapID: changed.mapID, Kind: stakeholder.KindPerson,
+	r, err := e.cmd.Execute(access.WithPrincipal(context.Background(), opener), &command.AddActor{MapID: changed.mapID, Kind: stakeholder.KindPerson,
 		Level: stakeholder.LevelIndividual, Sector: stakeholder.SectorInformal, Name: "Kari Løvås"})
 	if err != nil {
 		t.Fatal(err)
@@ -349,7 +351,7 @@ func TestVersionFingerprintsTheGapRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := picture.Config{Engine: engine(t), Keys: keys}
+	cfg := picture.Config{Engine: engine(t), Keys: keys, Audit: audit.NewWriter(js, "picture", nil)}
 	a, err := picture.New(context.Background(), js, e.log, cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/samspill/samspill/pkg/audit"
 	"github.com/samspill/samspill/pkg/seal"
 	"github.com/samspill/samspill/pkg/telemetry"
 	"github.com/samspill/samspill/services/picture/picture"
@@ -32,7 +33,7 @@ func TestPictureMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	pics, err := picture.New(ctx, e.js, e.log, picture.Config{Engine: engine(t), Keys: keys, Durable: "samspill-picture-metrics",
-		Clock: func() time.Time { return now }, Location: time.UTC, Metrics: m})
+		Clock: func() time.Time { return now }, Location: time.UTC, Metrics: m, Verifier: signer.Verifier(), Audit: audit.NewWriter(e.js, "picture", nil)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -50,7 +50,9 @@ const microWorkers = 8
 // refusal as JSON. A picture larger than the connection's max_payload
 // (less 1 KiB for headers) is refused with code too-large (413): the
 // server's limit is left as it is (1 MB by default), since it holds for
-// every client; HTTP has no such limit.
+// every client; HTTP has no such limit. Each request names its principal
+// with an assertion (header Samspill-Assertion) that Config.Verifier
+// checks before anything else.
 func (s *Service) AddMicro(ctx context.Context, nc *nats.Conn) (micro.Service, error) {
 	svc, err := micro.AddService(nc, micro.Config{Name: MicroName, Version: MicroVersion,
 		Description: "Samspill pictures of maps: a citizen's map, its changes, a municipality's system-wide map, as SVG, PNG, PDF or DOT"})
@@ -82,7 +84,15 @@ func handler[Q any](ctx context.Context, s *Service, nc *nats.Conn, sem chan str
 			defer func() { <-sem }()
 			ctx, req, span := telemetry.StartMicro(ctx, req)
 			defer span.End()
-			q, err := query.Decode[Q](req.Data())
+			// Who asks, before anything else: the request's assertion.
+			var err error
+			if s.cfg.Verifier != nil {
+				ctx, err = s.cfg.Verifier.FromHeaders(ctx, req.Headers())
+			}
+			var q Q
+			if err == nil {
+				q, err = query.Decode[Q](req.Data())
+			}
 			var pic *Picture
 			if err == nil {
 				pic, err = f(ctx, q)
@@ -132,6 +142,10 @@ func (s *Service) refusal(err error, where string) (int, *query.Error) {
 // and Content-Disposition (inline, with a file name of ids and dates);
 // pictures of citizen maps are not to be stored by browsers or proxies
 // (Cache-Control: no-store).
+//
+// The principal of a request is the one its context carries: wrap the
+// routes in access.HTTP, which authenticates the bearer assertion. Each
+// route is decided and audited as its NATS endpoint is.
 func (s *Service) Handler() *query.Routes {
 	rt := query.NewRoutes()
 	for _, f := range []draw.Format{draw.SVG, draw.PNG, draw.PDF, draw.DOT} {

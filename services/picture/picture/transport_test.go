@@ -24,6 +24,10 @@ import (
 func TestRefusals(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
+	// An integration that may read every map and area reaches every
+	// refusal of a malformed or unknown request (TestAccessPerRole shows
+	// who else may ask).
+	e.who = &reader
 	p := e.openPerson("0301")
 	org := e.do(&command.OpenMap{Meta: cmdMeta("2026-01-01"), Focus: stakeholder.FocusMunicipality, Label: "Oslo kommune", Municipality: "0301"}).IDs["mapId"]
 	const unknown = "5f0c7a4e-8d2b-4c1a-9e3f-0a1b2c3d4e5f"
@@ -76,18 +80,18 @@ func TestRefusals(t *testing.T) {
 	}
 }
 
-// request sends a micro request and returns the reply.
+// request sends a micro request as the asker and returns the reply.
 func (e *env) request(subject string, q any) *nats.Msg {
 	e.tb.Helper()
 	body, err := json.Marshal(q)
 	if err != nil {
 		e.tb.Fatal(err)
 	}
-	m, err := e.nc.Request(subject, body, 10*time.Second)
-	if err != nil {
-		e.tb.Fatalf("%s: %v", subject, err)
+	var area struct {
+		Municipality string `json:"municipality"`
 	}
-	return m
+	_ = json.Unmarshal(body, &area)
+	return natsRequest(e.tb, e.nc, token(e.tb, signer, e.asker(area.Municipality)), "", subject, string(body))
 }
 
 // TestMicroAnswersTheSameBytesAsHTTP asks for each kind of picture over
@@ -139,10 +143,7 @@ func TestMicroAnswersTheSameBytesAsHTTP(t *testing.T) {
 		{"samspill.render.area", `{"municipality": "3203", "format": "svg", "at": "yesterday"}`, 400, ""},
 		{"samspill.render.area", `not json`, 400, ""},
 	} {
-		m, err := e.nc.Request(c.subject, []byte(c.body), 10*time.Second)
-		if err != nil {
-			t.Fatal(err)
-		}
+		m := natsRequest(t, e.nc, token(t, signer, reader), "", c.subject, c.body)
 		var qe query.Error
 		_ = json.Unmarshal(m.Data, &qe)
 		if m.Header.Get(micro.ErrorCodeHeader) != strconv.Itoa(c.status) || qe.Field != c.field || qe.Message == "" {
