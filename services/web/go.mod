@@ -7,6 +7,7 @@ require (
 	github.com/nats-io/nats.go v1.55.0
 	github.com/samspill/samspill/pkg v0.0.0
 	github.com/samspill/samspill/services/command v0.0.0
+	github.com/samspill/samspill/services/gap v0.0.0
 	github.com/samspill/samspill/services/graph v0.0.0
 	golang.org/x/oauth2 v0.37.0
 )
@@ -53,6 +54,7 @@ require (
 	golang.org/x/sys v0.49.0 // indirect
 	golang.org/x/text v0.43.0 // indirect
 	golang.org/x/time v0.16.0 // indirect
+	gonum.org/v1/gonum v0.17.0 // indirect
 	google.golang.org/genproto/googleapis/api v0.0.0-20260928230214-8a89bd6388cc // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20260928230214-8a89bd6388cc // indirect
 	google.golang.org/grpc v1.83.2 // indirect
@@ -63,5 +65,6 @@ replace (
 	github.com/samspill/samspill/pkg => ../../pkg
 	github.com/samspill/samspill/schemas => ../../schemas
 	github.com/samspill/samspill/services/command => ../command
+	github.com/samspill/samspill/services/gap => ../gap
 	github.com/samspill/samspill/services/graph => ../graph
 )

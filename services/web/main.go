@@ -44,7 +44,6 @@ func main() {
 	fs.StringVar(&oidc.RedirectURL, "oidc-redirect-url", "", "this application's callback as browsers reach it, e.g. https://samspill.example/app/callback (required)")
 	fs.StringVar(&oidc.JWKSURL, "oidc-jwks-url", "", "read the ID tokens' keys here instead of the provider's jwks_uri")
 	secretFile := fs.String("oidc-client-secret-file", "", "file with the client secret (empty: a public client with PKCE)")
-	apiBase := fs.String("api", "", "base URL of the HTTP API for export links (empty: the same origin)")
 	var dial daemon.Flags
 	fs.StringVar(&dial.TLSCert, "tls-cert", "", "client certificate (PEM) for NATS over TLS; its subject names the NATS user")
 	fs.StringVar(&dial.TLSKey, "tls-key", "", "the client certificate's private key (PEM)")
@@ -63,13 +62,13 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	dial.NATS = *natsURL
-	if err := run(ctx, logger, dial, *addr, oidc, *secretFile, *apiBase); err != nil {
+	if err := run(ctx, logger, dial, *addr, oidc, *secretFile); err != nil {
 		logger.Error("web", "err", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, logger *slog.Logger, dial daemon.Flags, addr string, oidc web.OIDC, secretFile, apiBase string) error {
+func run(ctx context.Context, logger *slog.Logger, dial daemon.Flags, addr string, oidc web.OIDC, secretFile string) error {
 	if secretFile != "" {
 		b, err := os.ReadFile(secretFile)
 		if err != nil {
@@ -87,7 +86,7 @@ func run(ctx context.Context, logger *slog.Logger, dial daemon.Flags, addr strin
 	// so that its live streams close and the shutdown does not wait on them.
 	appCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	srv, err := web.New(appCtx, nc, web.Options{Logger: logger, OIDC: oidc, APIBase: apiBase})
+	srv, err := web.New(appCtx, nc, web.Options{Logger: logger, OIDC: oidc})
 	if err != nil {
 		return err
 	}

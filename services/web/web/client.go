@@ -207,23 +207,31 @@ func (c *client) query(ctx context.Context, name string, q, out any) error {
 }
 
 // picture asks samspill.render.<kind> for a picture and returns its
-// bytes and Content-Type; drawing may take longer than a query.
+// bytes and Content-Type.
 func (c *client) picture(ctx context.Context, kind string, q any) ([]byte, string, error) {
-	data, err := json.Marshal(q)
-	if err != nil {
-		return nil, "", fmt.Errorf("picture %s: encode: %w", kind, err)
-	}
-	h, err := header(ctx)
-	if err != nil {
-		return nil, "", fmt.Errorf("picture %s: %w", kind, err)
-	}
-	ctx, cancel := context.WithTimeout(ctx, 6*c.timeout)
-	defer cancel()
-	reply, err := c.request(ctx, renderPrefix+kind, h, data)
+	reply, err := c.file(ctx, renderPrefix+kind, q)
 	if err != nil {
 		return nil, "", err
 	}
 	return reply.Data, reply.Header.Get("Content-Type"), nil
+}
+
+// file asks subject for a file (a picture or an export) with q as JSON and
+// returns the reply, whose headers name its Content-Type (and the
+// export's Content-Disposition); drawing and exporting may take longer
+// than a query.
+func (c *client) file(ctx context.Context, subject string, q any) (*nats.Msg, error) {
+	data, err := json.Marshal(q)
+	if err != nil {
+		return nil, fmt.Errorf("%s: encode: %w", subject, err)
+	}
+	h, err := header(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", subject, err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 6*c.timeout)
+	defer cancel()
+	return c.request(ctx, subject, h, data)
 }
 
 // subscribe delivers the messages of each subject to ch until the

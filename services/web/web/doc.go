@@ -12,8 +12,9 @@
 // (Samspill-Purpose): commands at samspill.cmd.<name>, queries at
 // samspill.query.<name>, pictures at samspill.render.<kind>; a map page's
 // live updates follow the core NATS subjects samspill.map.<mapId>.> and
-// samspill.gap.*.<mapId>.>. Export links point at the HTTP API (/v1/…) of
-// the same origin, or of Options.APIBase.
+// samspill.gap.*.<mapId>.>. Downloads (exports, pictures, CSV) come
+// through the application the same way, so the browser never needs a
+// credential for the HTTP API.
 //
 // Sessions are package session's business; this package reads the
 // session, checks every form's CSRF token and chooses the pages a role

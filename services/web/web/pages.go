@@ -300,7 +300,7 @@ func (s *Server) renderMap(q *req, id string, f *form, status int, search *mapVi
 	}
 
 	pic := url.Values{"lang": {q.lang}, "v": {strconv.FormatUint(ans.Version, 10)}}
-	dl := url.Values{"lang": {q.lang}}
+	dl := url.Values{"lang": {q.lang}, "download": {"1"}}
 	ex := url.Values{}
 	if mv.At != "" {
 		pic.Set("at", mv.At)
@@ -308,7 +308,9 @@ func (s *Server) renderMap(q *req, id string, f *form, status int, search *mapVi
 		ex.Set("at", mv.At)
 	}
 	mv.Picture = "/app/maps/" + id + "/picture.svg?" + pic.Encode()
-	api := s.apiBase + "/v1/maps/" + id
+	// Downloads come through the application (over NATS, with the
+	// user's assertion), not from the HTTP API, which wants a token.
+	api := "/app/maps/" + id
 	suffix := func(v url.Values) string {
 		if len(v) == 0 {
 			return ""
@@ -484,6 +486,13 @@ func (s *Server) picture(q *req, kind string, pq map[string]string) {
 	h := q.w.Header()
 	h.Set("Content-Type", cmp.Or(ct, "image/svg+xml"))
 	h.Set("Cache-Control", "no-store")
+	if q.r.URL.Query().Get("download") != "" {
+		name := "map-" + pq["mapId"] + ".svg"
+		if kind == "area" {
+			name = "area-" + pq["municipality"] + ".svg"
+		}
+		h.Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", name))
+	}
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:")
 	_, _ = q.w.Write(data)
 }
@@ -591,7 +600,7 @@ func (s *Server) areaPage(q *req) {
 	} else {
 		s.fillPrevalence(av, &pv)
 	}
-	api := s.apiBase + "/v1/areas/" + m
+	api := "/app/areas/" + m
 	av.MatrixCSV = api + "/matrix.csv"
 	av.PrevCSV = api + "/prevalence.csv?" + url.Values{"from": {av.From}, "to": {av.To}, "step": {"month"}}.Encode()
 	av.Downloads = []link{
@@ -599,7 +608,7 @@ func (s *Server) areaPage(q *req) {
 		{Label: s.cat.text(q.lang, "area.csv.prevalence"), URL: av.PrevCSV, Type: "csv"},
 		{Label: "GraphML", URL: api + "/export.graphml", Type: "graphml"},
 		{Label: "GEXF", URL: api + "/export.gexf", Type: "gexf"},
-		{Label: "SVG", URL: api + "/picture.svg?lang=" + q.lang, Type: "svg"},
+		{Label: "SVG", URL: api + "/picture.svg?download=1&lang=" + q.lang, Type: "svg"},
 		{Label: "PDF", URL: api + "/picture.pdf?lang=" + q.lang, Type: "pdf"},
 	}
 	v := s.newView(q, s.cat.text(q.lang, "area.title")+" "+m, av)

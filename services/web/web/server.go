@@ -20,6 +20,7 @@ import (
 
 	"github.com/samspill/samspill/pkg/access"
 	"github.com/samspill/samspill/pkg/query"
+	"github.com/samspill/samspill/services/graph/graph"
 	"github.com/samspill/samspill/services/web/session"
 )
 
@@ -34,9 +35,6 @@ type Options struct {
 	Logger *slog.Logger
 	// OIDC is how users sign in (required).
 	OIDC OIDC
-	// APIBase is put before the /v1/… links of exports and downloads
-	// ("https://samspill.example"); empty: the same origin.
-	APIBase string
 	// Timeout bounds one NATS query or command (default 5 s); pictures get
 	// six times as long.
 	Timeout time.Duration
@@ -58,7 +56,6 @@ type Server struct {
 	cat      *catalogue
 	pages    map[string]*template.Template
 	static   fs.FS
-	apiBase  string
 	now      func() time.Time
 }
 
@@ -94,7 +91,7 @@ func New(ctx context.Context, nc *nats.Conn, opts Options) (*Server, error) {
 		oidc: opts.OIDC, secure: strings.HasPrefix(opts.OIDC.RedirectURL, "https://"),
 		client: &client{nc: nc, timeout: opts.Timeout},
 		cat:    newCatalogue(), pages: map[string]*template.Template{}, static: static,
-		apiBase: strings.TrimRight(opts.APIBase, "/"), now: opts.Now}
+		now: opts.Now}
 	for _, name := range pageNames() {
 		t, err := template.New("layout.html").Funcs(templateFuncs()).ParseFS(templateFiles, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
@@ -118,9 +115,13 @@ func New(ctx context.Context, nc *nats.Conn, opts Options) (*Server, error) {
 //	POST /app/maps/{mapId}/<form>       the map page's forms (see mapForms)
 //	GET  /app/maps/{mapId}/picture.svg  the map's picture (samspill.render.map)
 //	GET  /app/maps/{mapId}/live         Server-Sent Events on each change
+//	GET  /app/maps/{mapId}/{export.json,export.csv,export.graphml,export.gexf,careteam.json,picture.png,picture.pdf}?at=
+//	                                    the map's downloads (samspill.query.export, samspill.render.map)
 //	GET  /app/directory?q=              directory search (JSON, for the page's script)
 //	GET  /app/areas?municipality=, GET /app/areas/{municipality}
 //	GET  /app/areas/{municipality}/picture.svg
+//	GET  /app/areas/{municipality}/{matrix.csv,prevalence.csv,export.graphml,export.gexf,picture.pdf}
+//	                                    the region's downloads
 //	GET  /app/static/…                  CSS and JavaScript
 //
 // Map pages are for coordinators, region pages for analysts (of their own
@@ -140,10 +141,22 @@ func (s *Server) Routes() *query.Routes {
 	}
 	rt.HandleFunc("GET /app/maps/{mapId}/picture.svg", s.signedIn(s.mapPicture, access.Coordinator))
 	rt.HandleFunc("GET /app/maps/{mapId}/live", s.signedIn(s.live, access.Coordinator))
+	for _, d := range mapDownloads() {
+		rt.HandleFunc("GET /app/maps/{mapId}/"+d.name, s.signedIn(s.mapExport(d), access.Coordinator))
+	}
+	for _, f := range []string{"png", "pdf"} {
+		rt.HandleFunc("GET /app/maps/{mapId}/picture."+f, s.signedIn(s.mapPictureFile(f), access.Coordinator))
+	}
 	rt.HandleFunc("GET /app/directory", s.signedIn(s.directoryJSON, access.Coordinator))
 	rt.HandleFunc("GET /app/areas", s.signedIn(s.areaPick, access.Analyst))
 	rt.HandleFunc("GET /app/areas/{municipality}", s.signedIn(s.areaPage, access.Analyst))
 	rt.HandleFunc("GET /app/areas/{municipality}/picture.svg", s.signedIn(s.areaPicture, access.Analyst))
+	rt.HandleFunc("GET /app/areas/{municipality}/picture.pdf", s.signedIn(s.areaPictureFile("pdf"), access.Analyst))
+	rt.HandleFunc("GET /app/areas/{municipality}/matrix.csv", s.signedIn(s.matrixCSV, access.Analyst))
+	rt.HandleFunc("GET /app/areas/{municipality}/prevalence.csv", s.signedIn(s.prevalenceCSV, access.Analyst))
+	for _, f := range []string{graph.FormatGraphML, graph.FormatGEXF} {
+		rt.HandleFunc("GET /app/areas/{municipality}/export."+f, s.signedIn(s.areaExport(f), access.Analyst))
+	}
 	rt.Handle("GET /app/static/", http.StripPrefix("/app/static/", s.staticHandler()))
 	return rt
 }

@@ -195,6 +195,26 @@ func TestMapFormsAgainstTheCommandService(t *testing.T) {
 		t.Errorf("add the chosen entry: %d", resp.StatusCode)
 	}
 
+	// Downloads come through the application with the assertion; the
+	// page links to them there, not to the HTTP API.
+	if !strings.Contains(page, `href="`+mapPath+`/export.json"`) || strings.Contains(page, `href="/v1/`) {
+		t.Errorf("the map page's download links: %s", regexp.MustCompile(`href="[^"]*export[^"]*"`).FindAllString(page, -1))
+	}
+	resp, body = u.get(mapPath + "/export.json")
+	if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Content-Disposition"), "attachment") || !strings.Contains(body, "Ola Nordmann") ||
+		resp.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("export.json: %d %v %.300s", resp.StatusCode, resp.Header, body)
+	}
+	if resp, body := u.get(mapPath + "/export.csv?table=actors"); resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") || !strings.Contains(body, "Anne S.") {
+		t.Errorf("export.csv of actors: %d %s %.300s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
+	if resp, _ := u.get(mapPath + "/careteam.json"); resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/fhir+json" {
+		t.Errorf("careteam.json: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	if resp, _ := u.get(mapPath + "/export.json?at=yesterday"); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("a bad date: %d", resp.StatusCode)
+	}
+
 	// The map is on my list.
 	if _, body := u.get("/app/"); !strings.Contains(body, ">Ola N.</a>") {
 		t.Errorf("my maps does not list the map")
@@ -210,6 +230,9 @@ func TestMapFormsAgainstTheCommandService(t *testing.T) {
 	if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "only for the coordinators it is assigned to") || strings.Contains(body, "Ola") {
 		t.Errorf("another coordinator at my map: %d %.500s", resp.StatusCode, body)
 	}
+	if resp, body := other.get(mapPath + "/export.json"); resp.StatusCode != http.StatusForbidden || strings.Contains(body, "Ola") {
+		t.Errorf("another coordinator downloads my map: %d", resp.StatusCode)
+	}
 	resp, body = other.post(mapPath+"/participation", url.Values{"csrf": {other.csrf}, "level": {"3"}})
 	if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "only for the coordinators it is assigned to") {
 		t.Errorf("another coordinator writes to my map: %d %.500s", resp.StatusCode, body)
@@ -220,5 +243,31 @@ func TestMapFormsAgainstTheCommandService(t *testing.T) {
 	a.signIn("dev-ada")
 	if resp, _ := a.get(mapPath); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("an administrator at a map: %d", resp.StatusCode)
+	}
+
+	// An analyst downloads the region's matrix (made by the graph
+	// service, k-suppressed) and organisation graph through the
+	// application; without the gap service, the prevalence says so.
+	an := s.user()
+	an.signIn("dev-arne")
+	_, region := an.get("/app/areas/3301")
+	if !strings.Contains(region, `href="/app/areas/3301/matrix.csv"`) {
+		t.Errorf("the region page does not link its matrix: %.2000s", region)
+	}
+	resp, body = an.get("/app/areas/3301/matrix.csv")
+	if resp.StatusCode != 200 || !strings.HasPrefix(body, "aEntryId,aName,aSector,") || !strings.Contains(resp.Header.Get("Content-Disposition"), `filename="matrix-3301-`) {
+		t.Errorf("matrix.csv: %d %v %.300s", resp.StatusCode, resp.Header, body)
+	}
+	if resp, body := an.get("/app/areas/3301/export.graphml"); resp.StatusCode != 200 || !strings.Contains(body, "<graphml") {
+		t.Errorf("the region's GraphML: %d %.300s", resp.StatusCode, body)
+	}
+	if resp, body := an.get("/app/areas/3301/prevalence.csv"); resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, "Not available right now") {
+		t.Errorf("prevalence.csv without the gap service: %d", resp.StatusCode)
+	}
+	if resp, _ := an.get("/app/areas/0301/matrix.csv"); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("another region's matrix: %d", resp.StatusCode)
+	}
+	if resp, _ := u.get("/app/areas/3301/matrix.csv"); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a coordinator downloads the matrix: %d", resp.StatusCode)
 	}
 }
