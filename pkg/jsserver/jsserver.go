@@ -9,6 +9,10 @@
 // credentials (the samspill command line with --nats, `nats sub`) are the
 // user natsperm.CLI.
 //
+// Config.Users adds users that are not in the table, the integrations
+// (natsperm.Integration), each also with a password made for this process
+// and connected as by Connect.
+//
 // Its durability is chosen
 // explicitly, because this is health data: with SyncAlways the file store
 // fsyncs every write before it is acknowledged, so an acknowledged event
@@ -63,6 +67,12 @@ type Config struct {
 	// for tests that set up streams and messages themselves (jsservertest
 	// sets it). `samspill up` never sets it.
 	Admin bool
+	// Users are users beyond the table of natsperm.Users: integrations
+	// made with natsperm.Integration. Each gets a password made when the
+	// server starts, like the services, and Connect connects as it.
+	// Validate refuses a user that fails natsperm.User.Validate, or whose
+	// name is a service's, AdminUser or another's in Users.
+	Users []natsperm.User
 }
 
 func (c *Config) setDefaults() {
@@ -90,6 +100,19 @@ func (c Config) Validate() error {
 	if c.Port < 0 || c.Port > 65535 {
 		return fmt.Errorf("jsserver: port %d out of range", c.Port)
 	}
+	seen := map[string]bool{AdminUser: true}
+	for _, u := range natsperm.Users() {
+		seen[u.Name] = true
+	}
+	for _, u := range c.Users {
+		if seen[u.Name] {
+			return fmt.Errorf("jsserver: extra user %q: the name is taken (a service, the admin or another extra user)", u.Name)
+		}
+		seen[u.Name] = true
+		if err := u.Validate(); err != nil {
+			return fmt.Errorf("jsserver: extra user: %w", err)
+		}
+	}
 	return nil
 }
 
@@ -98,7 +121,9 @@ type Server struct {
 	ns *server.Server
 	// passwords of the users, made when the server started.
 	passwords map[string]string
-	logger    *slog.Logger
+	// extra are the users of Config.Users, by name.
+	extra  map[string]natsperm.User
+	logger *slog.Logger
 }
 
 // Permissions returns the server's form of a user's permissions.
@@ -113,9 +138,9 @@ func Permissions(u natsperm.User) *server.Permissions {
 	return p
 }
 
-// users makes the server's users: one per natsperm user with a fresh
-// random password, and the admin when asked for.
-func users(admin bool) ([]*server.User, map[string]string) {
+// users makes the server's users: one per natsperm user and extra user
+// with a fresh random password, and the admin when asked for.
+func users(admin bool, extra []natsperm.User) ([]*server.User, map[string]string) {
 	var us []*server.User
 	passwords := map[string]string{}
 	add := func(name string, p *server.Permissions) {
@@ -123,6 +148,9 @@ func users(admin bool) ([]*server.User, map[string]string) {
 		us = append(us, &server.User{Username: name, Password: passwords[name], Permissions: p})
 	}
 	for _, u := range natsperm.Users() {
+		add(u.Name, Permissions(u))
+	}
+	for _, u := range extra {
 		add(u.Name, Permissions(u))
 	}
 	if admin {
@@ -141,7 +169,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if port == 0 {
 		port = server.RANDOM_PORT
 	}
-	us, passwords := users(cfg.Admin)
+	us, passwords := users(cfg.Admin, cfg.Users)
 	opts := &server.Options{
 		ServerName:            cfg.Name,
 		Host:                  cfg.Host,
@@ -177,20 +205,28 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Server{ns: ns, passwords: passwords, logger: logger}, nil
+	extra := map[string]natsperm.User{}
+	for _, u := range cfg.Users {
+		extra[u.Name] = u
+	}
+	return &Server{ns: ns, passwords: passwords, extra: extra, logger: logger}, nil
 }
 
 // ClientURL is the address clients connect to.
 func (s *Server) ClientURL() string { return s.ns.ClientURL() }
 
 // Connect opens a connection as the service called name: its natsperm
-// user, with that user's inbox prefix. A name that is no natsperm user is
-// an error. Permission violations the server reports on the connection
-// are logged (unless opts set another error handler).
+// user, with that user's inbox prefix; or as an extra user of
+// Config.Users (an integration) called name. Any other name is an error.
+// Permission violations the server reports on the connection are logged
+// (unless opts set another error handler).
 func (s *Server) Connect(name string, opts ...nats.Option) (*nats.Conn, error) {
 	u, ok := natsperm.Lookup(name)
 	if !ok {
-		return nil, fmt.Errorf("jsserver: connect %s: no such NATS user (see pkg/natsperm)", name)
+		u, ok = s.extra[name]
+	}
+	if !ok {
+		return nil, fmt.Errorf("jsserver: connect %s: no such NATS user (see pkg/natsperm and Config.Users)", name)
 	}
 	return s.connect(name, name, append([]nats.Option{nats.CustomInboxPrefix(u.Inbox)}, opts...))
 }

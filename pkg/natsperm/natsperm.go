@@ -13,9 +13,15 @@
 // no service may read another's replies, because each has its own inbox
 // prefix (nats.CustomInboxPrefix with User.Inbox) and may subscribe only
 // under it.
+//
+// Besides the services' users in the table, Integration makes the user of
+// an external system, whose subscriptions follow its access grants.
 package natsperm
 
 import (
+	"errors"
+	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -31,6 +37,9 @@ const (
 	// CLI is the samspill command line (--nats) and the demo loader: on
 	// the embedded server, anonymous loopback clients are this user.
 	CLI = "samspill-cli"
+	// Auth is the access service: it exchanges sign-ins and API tokens
+	// for assertions, keeps the tokens and reads the audit trail.
+	Auth = "samspill-auth"
 )
 
 // The streams and buckets the table names.
@@ -40,6 +49,8 @@ const (
 	GapStream     = "SAMSPILL_GAPS"     // services/gap
 	GraphBucket   = "SAMSPILL_GRAPH"    // services/graph's snapshots (object store)
 	PictureBucket = "SAMSPILL_PICTURES" // services/picture's cache (object store)
+	TokenBucket   = "SAMSPILL_TOKENS"   // services/auth's API tokens (key-value); its stream is KV_SAMSPILL_TOKENS
+	AuditStream   = "SAMSPILL_AUDIT"    // pkg/audit: every service appends, only services/auth reads
 )
 
 // The durable consumers on SAMSPILL_EVENTS, named after their services.
@@ -70,6 +81,9 @@ type User struct {
 	// Inbox is the prefix of the user's reply subjects; it may subscribe
 	// under Inbox+".>" and nowhere else for replies.
 	Inbox string
+	// Grants are the access grants an integration's subscriptions were
+	// made from (see Integration); nil for the services.
+	Grants []string
 }
 
 // Users returns the table, one User per service, in a fixed order.
@@ -77,17 +91,19 @@ func Users() []User {
 	// The query endpoints under samspill.query that each service answers.
 	graphQueries := []string{"bundle", "changes", "directory", "export", "history", "map", "maps", "matrix", "neighbourhood", "system"}
 	gapQueries := []string{"gaps", "prevalence"}
+	// Nobody may delete or purge the audit trail, not even its reader.
+	deny := auditDeny()
 	return []User{
 		{
 			Name: Command,
-			Doc:  "decides commands and appends their events; creates, shreds and reads map keys",
+			Doc:  "decides commands and appends their events; owns the log and the map keys: creates, shreds and reads keys",
 			Publish: Subjects{
 				Allow: concat(
-					[]string{"samspill.map.*.*", "samspill.directory.*.*"},
+					[]string{"samspill.map.*.*", "samspill.directory.*.*"}, audit(Command),
 					streamAdmin(EventStream), directGet(EventStream), ordered(EventStream),
-					keyring(), []string{"$KV." + KeyBucket + ".>", api("STREAM.MSG.DELETE", kvStream)},
+					streamAdmin(keyStream), directGet(keyStream), []string{"$KV." + KeyBucket + ".>", api("STREAM.MSG.DELETE", keyStream)},
 				),
-				Deny: othersDurables(""),
+				Deny: concat(othersDurables(""), deny),
 			},
 			Subscribe: Subjects{Allow: concat([]string{"samspill.cmd.*"}, micro(Command), inbox(Command))},
 			Responses: true,
@@ -96,9 +112,12 @@ func Users() []User {
 		{
 			Name: Graph,
 			Doc:  "projects the log into maps and areas, answers queries, keeps snapshots",
-			Publish: Subjects{Allow: concat(
-				streamAdmin(EventStream), durable(EventStream, GraphDurable), keyring(), objectStore(GraphBucket),
-			)},
+			Publish: Subjects{
+				Allow: concat(
+					audit(Graph), streamInfo(EventStream), durable(EventStream, GraphDurable), keyRead(), objectStore(GraphBucket),
+				),
+				Deny: deny,
+			},
 			Subscribe: Subjects{Allow: concat(prefixed("samspill.query.", graphQueries), micro(Graph), inbox(Graph))},
 			Responses: true,
 			Inbox:     inboxPrefix(Graph),
@@ -106,11 +125,14 @@ func Users() []User {
 		{
 			Name: Gap,
 			Doc:  "evaluates the gap rules and publishes gap_opened and gap_closed",
-			Publish: Subjects{Allow: concat(
-				[]string{"samspill.gap.*.*.*.*.*"},
-				streamAdmin(EventStream), durable(EventStream, GapDurable),
-				streamAdmin(GapStream), directGet(GapStream), ordered(GapStream),
-			)},
+			Publish: Subjects{
+				Allow: concat(
+					[]string{"samspill.gap.*.*.*.*.*"}, audit(Gap),
+					streamInfo(EventStream), durable(EventStream, GapDurable),
+					streamAdmin(GapStream), directGet(GapStream), ordered(GapStream),
+				),
+				Deny: deny,
+			},
 			Subscribe: Subjects{Allow: concat(prefixed("samspill.query.", gapQueries), micro(Gap), inbox(Gap))},
 			Responses: true,
 			Inbox:     inboxPrefix(Gap),
@@ -118,33 +140,234 @@ func Users() []User {
 		{
 			Name: Picture,
 			Doc:  "draws maps, changes and areas; caches the pictures",
-			Publish: Subjects{Allow: concat(
-				streamAdmin(EventStream), durable(EventStream, PictureDurable), keyring(), objectStore(PictureBucket),
-			)},
+			Publish: Subjects{
+				Allow: concat(
+					audit(Picture), streamInfo(EventStream), durable(EventStream, PictureDurable), keyRead(), objectStore(PictureBucket),
+				),
+				Deny: deny,
+			},
 			Subscribe: Subjects{Allow: concat([]string{"samspill.render.*"}, micro(Picture), inbox(Picture))},
 			Responses: true,
 			Inbox:     inboxPrefix(Picture),
 		},
 		{
-			Name:      Web,
-			Doc:       "the web application: commands, queries and pictures over NATS, live updates of one map",
-			Publish:   Subjects{Allow: []string{"samspill.cmd.*", "samspill.query.*", "samspill.render.*"}},
+			Name: Auth,
+			Doc:  "the access service: exchanges sign-ins and API tokens for assertions, keeps the tokens, reads the audit trail",
+			Publish: Subjects{
+				Allow: concat(
+					audit(Auth),
+					// The token bucket: create or update it (which asks
+					// for the account's JetStream info first), get, put,
+					// delete and watch keys.
+					[]string{"$JS.API.INFO"}, streamAdmin(tokenStream), directGet(tokenStream), []string{api("STREAM.MSG.GET", tokenStream)},
+					[]string{"$KV." + TokenBucket + ".>"}, watch(tokenStream),
+					// The audit trail: create or update it, read it with
+					// ordered consumers and direct gets.
+					streamAdmin(AuditStream), directGet(AuditStream), []string{api("STREAM.MSG.GET", AuditStream)}, ordered(AuditStream),
+				),
+				Deny: deny,
+			},
+			Subscribe: Subjects{Allow: concat([]string{"samspill.auth.>"}, micro(Auth), inbox(Auth))},
+			Responses: true,
+			Inbox:     inboxPrefix(Auth),
+		},
+		{
+			Name: Web,
+			Doc:  "the web application: sign-in, commands, queries and pictures over NATS, live updates of one map",
+			Publish: Subjects{
+				Allow: []string{"samspill.cmd.*", "samspill.query.*", "samspill.render.*", "samspill.auth.exchange", "samspill.auth.key"},
+				Deny:  deny,
+			},
 			Subscribe: Subjects{Allow: concat([]string{"samspill.map.>", "samspill.gap.>"}, inbox(Web))},
 			Inbox:     inboxPrefix(Web),
 		},
 		{
 			Name: CLI,
-			Doc:  "samspill --nats, the demo loader and `nats sub samspill.gap.>`: requests, gap events, service discovery",
-			Publish: Subjects{Allow: []string{
-				"samspill.cmd.*", "samspill.query.*", "samspill.render.*",
-				"$SRV.PING", "$SRV.INFO", "$SRV.STATS", "$SRV.*.*", "$SRV.*.*.*",
-			}},
+			Doc:  "samspill --nats, the demo loader and `nats sub samspill.gap.>`: requests, sign-in and administration, gap events, service discovery",
+			Publish: Subjects{
+				Allow: []string{
+					"samspill.cmd.*", "samspill.query.*", "samspill.render.*",
+					"samspill.auth.exchange", "samspill.auth.key", "samspill.auth.tokens.*", "samspill.auth.audit",
+					"$SRV.PING", "$SRV.INFO", "$SRV.STATS", "$SRV.*.*", "$SRV.*.*.*",
+				},
+				Deny: deny,
+			},
 			// The default inbox: the CLI sets no prefix. No service
 			// replies there, since every service has its own prefix.
 			Subscribe: Subjects{Allow: []string{"samspill.gap.>", "_INBOX.>"}},
 			Inbox:     "_INBOX",
 		},
 	}
+}
+
+// Integration returns the NATS user of an external system called name
+// whose access grants (the resource subjects of pkg/access, e.g.
+// "area.3301.read", with the wildcards * and >) are grants. It may
+// request the queries (samspill.query.*), the pictures (samspill.render.*)
+// and the exchange of its API token for an assertion
+// (samspill.auth.exchange), and subscribe to its own inbox,
+// "_INBOX_"+name, and to the gap events its grants cover:
+//
+//	area.<m>.read  →  samspill.gap.<m>.>       (the gaps of municipality m)
+//	map.<id>.read  →  samspill.gap.*.<id>.>    (the gaps of one map)
+//
+// A wildcard in the id carries over (area.*.read → samspill.gap.*.>);
+// grants of other kinds (bundle, directory) give no subscription, since
+// the services answer them over requests. Nothing else: no events, no
+// JetStream. A grant that is no valid resource subject gives nothing;
+// Validate reports it, and a bad name, before the user is used
+// (jsserver.Config.Users does).
+func Integration(name string, grants []string) User {
+	prefix := "_INBOX_" + name
+	return User{
+		Name: name,
+		Doc:  "integration: requests queries and pictures, follows the gap events its grants cover",
+		Publish: Subjects{
+			Allow: []string{"samspill.query.*", "samspill.render.*", "samspill.auth.exchange"},
+			Deny:  auditDeny(),
+		},
+		Subscribe: Subjects{Allow: concat(gapSubjects(grants), []string{prefix + ".>"})},
+		Inbox:     prefix,
+		Grants:    slices.Clone(grants),
+	}
+}
+
+var (
+	namePattern        = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,47}$`)
+	grantToken         = regexp.MustCompile(`^([A-Za-z0-9_-]{1,64}|\*|>)$`)
+	subjectTokenSyntax = regexp.MustCompile(`^([^\s.*>]+|\*|>)$`)
+)
+
+// Validate reports what is wrong with u: a subject that is no NATS
+// subject, an inbox that is not its own; and for a user that is not in
+// the table (an integration), a name that is not 1–48 of a–z, 0–9 and
+// "-", or is reserved (a service's, or one whose inbox is a service's),
+// and grants that are not resource subjects.
+func (u User) Validate() error {
+	var problems []string
+	for _, list := range [][]string{u.Publish.Allow, u.Publish.Deny, u.Subscribe.Allow, u.Subscribe.Deny} {
+		for _, s := range list {
+			if !validSubject(s) {
+				problems = append(problems, fmt.Sprintf("%q is not a NATS subject", s))
+			}
+		}
+	}
+	if !validSubject(u.Inbox) || strings.ContainsAny(u.Inbox, "*>") {
+		problems = append(problems, fmt.Sprintf("inbox prefix %q is not a subject without wildcards", u.Inbox))
+	}
+	if _, builtin := Lookup(u.Name); !builtin {
+		problems = append(problems, integrationProblems(u.Name, u.Grants)...)
+		if u.Inbox != "_INBOX_"+u.Name {
+			problems = append(problems, fmt.Sprintf("inbox prefix %q, want _INBOX_%s", u.Inbox, u.Name))
+		}
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("natsperm: user %q: %s", u.Name, strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// ErrReserved is wrapped by ValidateIntegration's error for a name that
+// belongs to the services.
+var ErrReserved = errors.New("reserved for Samspill's services")
+
+// ValidateIntegration reports what is wrong with an integration's name
+// and grants (see Validate).
+func ValidateIntegration(name string, grants []string) error {
+	problems := integrationProblems(name, grants)
+	if len(problems) == 0 {
+		return nil
+	}
+	err := fmt.Errorf("natsperm: integration %q: %s", name, strings.Join(problems, "; "))
+	if reserved(name) {
+		err = fmt.Errorf("%w (%w)", err, ErrReserved)
+	}
+	return err
+}
+
+func integrationProblems(name string, grants []string) []string {
+	var problems []string
+	switch {
+	case !namePattern.MatchString(name):
+		problems = append(problems, "name: 1–48 of a–z, 0–9 and -, starting with a letter or digit")
+	case reserved(name):
+		problems = append(problems, "name: "+ErrReserved.Error())
+	}
+	for _, g := range grants {
+		if !validGrant(g) {
+			problems = append(problems, fmt.Sprintf("grant %q is not a resource subject (tokens of A–Z, a–z, 0–9, _ and - separated by dots; * and > as whole tokens, > last)", g))
+		}
+	}
+	return problems
+}
+
+// reserved reports whether an integration may not be called name: the
+// services' names start with samspill, and an integration's inbox must
+// not be a service's.
+func reserved(name string) bool {
+	if strings.HasPrefix(name, "samspill") {
+		return true
+	}
+	for _, u := range Users() {
+		if u.Inbox == "_INBOX_"+name || strings.TrimPrefix(u.Name, "samspill-") == name {
+			return true
+		}
+	}
+	return name == "admin"
+}
+
+func validGrant(g string) bool {
+	if len(g) > 256 {
+		return false
+	}
+	t := strings.Split(g, ".")
+	for i, tok := range t {
+		if !grantToken.MatchString(tok) || tok == ">" && i != len(t)-1 {
+			return false
+		}
+	}
+	return true
+}
+
+func validSubject(s string) bool {
+	if s == "" {
+		return false
+	}
+	t := strings.Split(s, ".")
+	for i, tok := range t {
+		if !subjectTokenSyntax.MatchString(tok) || tok == ">" && i != len(t)-1 {
+			return false
+		}
+	}
+	return true
+}
+
+// gapSubjects are the gap events the grants cover: for each kind of
+// resource whose gaps are published (area, map), the one id a grant names,
+// or every id if it has a wildcard there. Invalid grants give nothing.
+// Subjects covered by another are left out.
+func gapSubjects(grants []string) []string {
+	var subs []string
+	for _, g := range grants {
+		if !validGrant(g) {
+			continue
+		}
+		id := "*"
+		if t := strings.Split(g, "."); len(t) > 1 && t[1] != "*" && t[1] != ">" {
+			id = t[1]
+		}
+		if Covers(g, "area."+id+".read") {
+			subs = append(subs, "samspill.gap."+id+".>")
+		}
+		if Covers(g, "map."+id+".read") {
+			subs = append(subs, "samspill.gap.*."+id+".>")
+		}
+	}
+	slices.Sort(subs)
+	subs = slices.Compact(subs)
+	return slices.DeleteFunc(subs, func(s string) bool {
+		return slices.ContainsFunc(subs, func(o string) bool { return o != s && Covers(o, s) })
+	})
 }
 
 // Lookup returns the user called name.
@@ -157,8 +380,9 @@ func Lookup(name string) (User, bool) {
 	return User{}, false
 }
 
-// MayPublish reports whether u may publish to subject (no wildcards), not
-// counting replies to requests it received (Responses).
+// MayPublish reports whether u may publish to subject, not counting
+// replies to requests it received (Responses). A subject with wildcards
+// stands for every subject it matches: all must be allowed.
 func (u User) MayPublish(subject string) bool {
 	return allowed(u.Publish, subject)
 }
@@ -206,8 +430,11 @@ func Covers(pattern, subject string) bool {
 	return len(p) == len(s)
 }
 
-// kvStream is the stream behind the key bucket.
-const kvStream = "KV_" + KeyBucket
+// The streams behind the key-value buckets.
+const (
+	keyStream   = "KV_" + KeyBucket
+	tokenStream = "KV_" + TokenBucket
+)
 
 func api(op, stream string) string { return "$JS.API." + op + "." + stream }
 
@@ -217,11 +444,31 @@ func inboxPrefix(user string) string {
 
 func inbox(user string) []string { return []string{inboxPrefix(user) + ".>"} }
 
-// streamAdmin is what binding a stream takes: every service creates the
-// streams it uses when it starts (CreateOrUpdateStream sends UPDATE, then
-// CREATE if the stream is missing), and reads its state.
+// streamAdmin is what owning a stream takes: its owner creates it, or
+// updates its configuration, when it starts (eventlog.EnsureStream asks
+// for INFO, then sends CREATE or UPDATE when needed), and reads its state.
 func streamAdmin(stream string) []string {
 	return []string{api("STREAM.INFO", stream), api("STREAM.CREATE", stream), api("STREAM.UPDATE", stream)}
+}
+
+// streamInfo is what binding another's stream takes (eventlog.BindStream):
+// its info, never a create or an update, which could change its limits.
+func streamInfo(stream string) []string {
+	return []string{api("STREAM.INFO", stream)}
+}
+
+// audit is publishing the audit records of user: the subjects
+// samspill.audit.<service>.<kind>.<outcome> with its own service name
+// (pkg/audit). The acknowledgement of the JetStream publish comes to its
+// inbox.
+func audit(user string) []string {
+	return []string{"samspill.audit." + strings.TrimPrefix(user, "samspill-") + ".*.*"}
+}
+
+// auditDeny is denied to everyone: deleting or purging the audit trail,
+// whole or one record at a time.
+func auditDeny() []string {
+	return []string{api("STREAM.DELETE", AuditStream), api("STREAM.PURGE", AuditStream), api("STREAM.MSG.DELETE", AuditStream)}
 }
 
 // directGet reads single messages (direct gets: the stream allows them).
@@ -259,9 +506,21 @@ func othersDurables(own string) []string {
 	return deny
 }
 
-// keyring is reading map keys (pkg/seal binds the bucket's stream itself).
-func keyring() []string {
-	return concat(streamAdmin(kvStream), directGet(kvStream))
+// keyRead is reading map keys: binding the bucket's stream
+// (seal.BindKeyring) and direct gets.
+func keyRead() []string {
+	return concat(streamInfo(keyStream), directGet(keyStream))
+}
+
+// watch is watching a key-value bucket: an ordered push consumer (named
+// or, on old servers, unnamed) delivering to the user's inbox with flow
+// control, deleted when the watch stops.
+func watch(stream string) []string {
+	return []string{
+		api("CONSUMER.CREATE", stream), api("CONSUMER.CREATE", stream) + ".*", api("CONSUMER.CREATE", stream) + ".*.>",
+		api("CONSUMER.DELETE", stream) + ".*", api("CONSUMER.INFO", stream) + ".*",
+		"$JS.FC." + stream + ".>",
+	}
 }
 
 // objectStore is a service's own object store: its chunks and metadata,

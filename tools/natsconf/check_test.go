@@ -205,7 +205,7 @@ include "AUTH"
 				"user CN=samspill-command,O=Samspill (samspill-command) is missing",
 				"user CN=samspill-graph,O=Samspill (samspill-graph) is missing",
 				"user CN=samspill-gap,O=Samspill: permissions differ from pkg/natsperm: publish allow [>]",
-				"samspill-picture) is missing", "samspill-web) is missing", "samspill-cli) is missing",
+				"samspill-picture) is missing", "samspill-auth) is missing", "samspill-web) is missing", "samspill-cli) is missing",
 				"user CN=stranger,O=Samspill is not in pkg/natsperm",
 			},
 		},

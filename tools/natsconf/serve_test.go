@@ -90,6 +90,25 @@ func TestSingleServes(t *testing.T) {
 	if err := web.LastError(); err != nil {
 		t.Errorf("web: %v", err)
 	}
+	// The access service's certificate makes it its user: it answers
+	// samspill.auth.*, which the web may request.
+	auth, err := as(natsperm.Auth)
+	if err != nil {
+		t.Fatalf("the access service's certificate: %v", err)
+	}
+	defer auth.Close()
+	if _, err := auth.Subscribe("samspill.auth.exchange", func(m *nats.Msg) { _ = m.Respond([]byte("ok")) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := auth.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if reply, err := web.Request("samspill.auth.exchange", nil, 10*time.Second); err != nil || string(reply.Data) != "ok" {
+		t.Fatalf("the web's exchange through the access service: %v", err)
+	}
+	if err := auth.LastError(); err != nil {
+		t.Errorf("auth: %v", err)
+	}
 	if err := gap.Publish("samspill.cmd.erase_map", []byte("{}")); err != nil {
 		t.Fatal(err)
 	}
