@@ -44,10 +44,15 @@ button:focus-visible{outline:3px solid #0b57d0;outline-offset:2px}
 .name{display:block;font-weight:600}
 .meta{display:block;color:#3d4550}
 .cancel{width:auto;display:inline-block;margin-top:1rem}
+header{background:#1b1f24;color:#fff;padding:.5rem 1rem}
+.skip-link{position:absolute;left:-999px}
+.skip-link:focus{left:1rem;top:.5rem;background:#fff;color:#1b1f24;padding:.25rem .5rem}
 </style>
 </head>
 <body>
-<main id="main">
+<a class="skip-link" href="#main">Skip to main content</a>
+<header><p>Samspill · development identity provider</p></header>
+<main id="main" tabindex="-1">
 <h1>Development sign-in</h1>
 <p class="warning" role="note"><strong>Development sign-in — not for production.</strong>
 There are no passwords: anyone who reaches this page can sign in as any of these users.
