@@ -26,6 +26,7 @@ import (
 	"github.com/samspill/samspill/pkg/audit"
 	"github.com/samspill/samspill/pkg/devidp"
 	"github.com/samspill/samspill/pkg/jsserver/jsservertest"
+	"github.com/samspill/samspill/pkg/natsperm"
 	"github.com/samspill/samspill/pkg/query"
 	"github.com/samspill/samspill/services/command/command"
 	"github.com/samspill/samspill/services/graph/graph"
@@ -119,7 +120,9 @@ func start(t *testing.T, withServices bool) *system {
 		t.Cleanup(func() { _ = g.Stop(context.Background()) })
 	}
 
-	s.web, err = New(ctx, js.Conn(), Options{Logger: logger, Timeout: 5 * time.Second, Now: s.clock.Now,
+	// The web application connects as its own NATS user, with only its
+	// permissions (pkg/natsperm).
+	s.web, err = New(ctx, js.ConnAs(natsperm.Web), Options{Logger: logger, Timeout: 5 * time.Second, Now: s.clock.Now,
 		OIDC: OIDC{Issuer: s.idp.Issuer(), ClientID: clientID, RedirectURL: redirect}})
 	if err != nil {
 		t.Fatal(err)

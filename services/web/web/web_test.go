@@ -1,6 +1,8 @@
 package web
 
 import (
+	"context"
+	"io"
 	"io/fs"
 	"net/http"
 	"net/url"
@@ -215,6 +217,23 @@ func TestMapFormsAgainstTheCommandService(t *testing.T) {
 		t.Errorf("a bad date: %d", resp.StatusCode)
 	}
 
+	// The live stream opens for the map's coordinator (as the web's own
+	// NATS user, which may subscribe to the map's subjects).
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", s.http.URL+mapPath+"/live", nil)
+	req.Header.Set("Accept", "text/event-stream")
+	live, err := u.c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := make([]byte, 64)
+	n, _ := io.ReadAtLeast(live.Body, first, len("retry: 3000\n: connected"))
+	live.Body.Close()
+	if live.StatusCode != 200 || !strings.Contains(string(first[:n]), ": connected") {
+		t.Errorf("live stream: %d %q", live.StatusCode, first[:n])
+	}
+
 	// The map is on my list.
 	if _, body := u.get("/app/"); !strings.Contains(body, ">Ola N.</a>") {
 		t.Errorf("my maps does not list the map")
@@ -229,6 +248,9 @@ func TestMapFormsAgainstTheCommandService(t *testing.T) {
 	resp, body = other.get(mapPath)
 	if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "only for the coordinators it is assigned to") || strings.Contains(body, "Ola") {
 		t.Errorf("another coordinator at my map: %d %.500s", resp.StatusCode, body)
+	}
+	if resp, _ := other.get(mapPath + "/live"); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("another coordinator follows my map live: %d", resp.StatusCode)
 	}
 	if resp, body := other.get(mapPath + "/export.json"); resp.StatusCode != http.StatusForbidden || strings.Contains(body, "Ola") {
 		t.Errorf("another coordinator downloads my map: %d", resp.StatusCode)
