@@ -12,7 +12,7 @@ GOFMT ?= $(shell $(GO) env GOROOT)/bin/gofmt
 
 # The modules that ship. CI vets and tests each on its own (GOWORK=off), so
 # every go.mod must be complete without go.work.
-MODULES := pkg schemas services/command services/gap services/graph services/picture services/samspill services/web
+MODULES := pkg schemas services/auth services/command services/gap services/graph services/picture services/samspill services/web
 # Modules that only check the repository (not in go.work).
 TOOL_MODULES := tools/natsconf
 ALL_MODULES := $(MODULES) $(TOOL_MODULES)
