@@ -98,8 +98,25 @@ func TestAuthUserLive(t *testing.T) {
 		t.Fatalf("watch: %v", err)
 	}
 	defer func() { _ = w.Stop() }()
+	// next is the watch's next entry (nil: the end of the initial values).
+	next := func() jetstream.KeyValueEntry {
+		t.Helper()
+		select {
+		case e := <-w.Updates():
+			return e
+		case <-ctx.Done():
+			t.Fatalf("the watch saw nothing (%v)", v.all())
+			return nil
+		}
+	}
+	if e := next(); e != nil {
+		t.Fatalf("the empty bucket's watch began with %s", e.Key())
+	}
 	if _, err := kv.Put(ctx, "t1", []byte("hash")); err != nil {
 		t.Fatalf("put: %v", err)
+	}
+	if e := next(); e == nil || e.Operation() != jetstream.KeyValuePut || e.Key() != "t1" {
+		t.Fatalf("the watch saw %v, want the put", e)
 	}
 	if e, err := kv.Get(ctx, "t1"); err != nil || string(e.Value()) != "hash" {
 		t.Fatalf("get: %v", err)
@@ -107,19 +124,8 @@ func TestAuthUserLive(t *testing.T) {
 	if err := kv.Delete(ctx, "t1"); err != nil {
 		t.Fatalf("delete: %v", err)
 	}
-	var ops []jetstream.KeyValueOp
-	for len(ops) < 2 {
-		select {
-		case e := <-w.Updates():
-			if e != nil {
-				ops = append(ops, e.Operation())
-			}
-		case <-ctx.Done():
-			t.Fatalf("watch saw %v, want a put and a delete", ops)
-		}
-	}
-	if ops[0] != jetstream.KeyValuePut || ops[1] != jetstream.KeyValueDelete {
-		t.Errorf("watch saw %v", ops)
+	if e := next(); e == nil || e.Operation() != jetstream.KeyValueDelete {
+		t.Fatalf("the watch saw %v, want the delete", e)
 	}
 	if _, err := kv.ListKeys(ctx); err != nil && !errors.Is(err, jetstream.ErrNoKeysFound) {
 		t.Fatalf("keys: %v", err)
@@ -150,6 +156,11 @@ func TestAuthUserLive(t *testing.T) {
 	}
 	if _, err := stream.Info(ctx); err != nil {
 		t.Fatalf("info: %v", err)
+	}
+	// As the access service reads it for an administrator.
+	recs, err := audit.Read(ctx, js, audit.Query{Service: "auth", From: time.Now().Add(-time.Hour)})
+	if err != nil || len(recs) != 1 || recs[0].Operation != rec.Operation {
+		t.Fatalf("audit.Read: %v, %v", recs, err)
 	}
 	v.none(t, natsperm.Auth)
 
