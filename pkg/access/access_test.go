@@ -78,6 +78,9 @@ func TestDecide(t *testing.T) {
 		{integration, access.Write, access.Area("3301"), false, false},
 		{integration, access.Read, access.Directory, false, false},
 		{integration, access.Read, access.Audit, false, false},
+		{access.Principal{Subject: "tok:x", Role: access.Integration, Grants: []string{">"}}, access.Read, access.Audit, false, false},
+		{access.Principal{Subject: "tok:x", Role: access.Integration, Grants: []string{">"}}, access.Read, access.Tokens, false, false},
+		{access.Principal{Subject: "tok:x", Role: access.Integration, Grants: []string{">"}}, access.Read, access.Map(mapID), false, true},
 		// An id with wildcard characters cannot be matched by a grant.
 		{integration, access.Read, access.Area("33*1"), false, false},
 		// A principal that does not validate is refused everything.

@@ -154,6 +154,13 @@ func Decide(p Principal, a Action, r Resource, assigned bool) error {
 		if a != Read {
 			return deny("an integration only reads")
 		}
+		switch r.Kind {
+		case KindMap, KindMaps, KindArea, KindBundle, KindDirectory:
+		default:
+			// The audit trail and the tokens are an administrator's,
+			// whatever a grant says.
+			return deny("an integration may not read %s", r.Kind)
+		}
 		subject := r.Subject(a)
 		for _, g := range p.Grants {
 			if natsperm.Covers(g, subject) {

@@ -75,7 +75,7 @@ func TestTraceCrossesHTTPAndNATSToAQuery(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = svc.Stop() })
-	err = svc.AddGroup("samspill.query").AddEndpoint("map", query.Handler(ctx, func(ctx context.Context, q mapQuery) (mapAnswer, error) {
+	err = svc.AddGroup("samspill.query").AddEndpoint("map", query.Handler(ctx, nil, func(ctx context.Context, q mapQuery) (mapAnswer, error) {
 		if q.MapID == "" {
 			return mapAnswer{}, query.Invalid("mapId", "is required")
 		}
@@ -168,7 +168,7 @@ func TestNoTracerProviderMakesNoSpans(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = svc.Stop() })
 	var sawSpan bool
-	err = svc.AddEndpoint("echo", query.Handler(ctx, func(ctx context.Context, q mapQuery) (mapQuery, error) {
+	err = svc.AddEndpoint("echo", query.Handler(ctx, nil, func(ctx context.Context, q mapQuery) (mapQuery, error) {
 		sawSpan = trace.SpanContextFromContext(ctx).IsValid()
 		return q, nil
 	}), micro.WithEndpointSubject("samspill.query.echo"))
