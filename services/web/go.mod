@@ -6,6 +6,7 @@ require (
 	github.com/coreos/go-oidc/v3 v3.21.0
 	github.com/nats-io/nats.go v1.55.0
 	github.com/samspill/samspill/pkg v0.0.0
+	github.com/samspill/samspill/services/auth v0.0.0
 	github.com/samspill/samspill/services/command v0.0.0
 	github.com/samspill/samspill/services/gap v0.0.0
 	github.com/samspill/samspill/services/graph v0.0.0
@@ -64,6 +65,7 @@ require (
 replace (
 	github.com/samspill/samspill/pkg => ../../pkg
 	github.com/samspill/samspill/schemas => ../../schemas
+	github.com/samspill/samspill/services/auth => ../auth
 	github.com/samspill/samspill/services/command => ../command
 	github.com/samspill/samspill/services/gap => ../gap
 	github.com/samspill/samspill/services/graph => ../graph

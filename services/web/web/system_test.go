@@ -14,11 +14,9 @@ import (
 	"regexp"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/micro"
 
@@ -28,6 +26,7 @@ import (
 	"github.com/samspill/samspill/pkg/jsserver/jsservertest"
 	"github.com/samspill/samspill/pkg/natsperm"
 	"github.com/samspill/samspill/pkg/query"
+	"github.com/samspill/samspill/services/auth/auth"
 	"github.com/samspill/samspill/services/command/command"
 	"github.com/samspill/samspill/services/graph/graph"
 	"github.com/samspill/samspill/services/web/session"
@@ -58,21 +57,19 @@ var testUsers = []devidp.User{
 }
 
 // system is the web application and the development identity provider on
-// one HTTP server (as samspill up serves them), an access service's
-// exchange endpoint on an embedded JetStream server, and, when asked,
-// the real command and graph services verifying its assertions.
+// one HTTP server (as samspill up serves them), the real access service
+// (services/auth) trusting that provider, on an embedded JetStream
+// server, and, when asked, the real command and graph services verifying
+// its assertions.
 type system struct {
 	t      *testing.T
 	js     *jsservertest.Server
 	http   *httptest.Server
 	web    *Server
 	idp    *devidp.Provider
+	auth   *auth.Running
 	clock  *clock
 	signer *access.Signer
-	// exchanges counts the exchanges answered; refuse makes the exchange
-	// answer 401 (the access service no longer vouches for anyone).
-	exchanges atomic.Int64
-	refuse    atomic.Bool
 }
 
 func start(t *testing.T, withServices bool) *system {
@@ -99,7 +96,18 @@ func start(t *testing.T, withServices bool) *system {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.answerExchange(ctx)
+	// The access service, as its own NATS user, trusting the provider's
+	// tokens for the web's client id.
+	anc := js.ConnAs(natsperm.Auth)
+	s.auth, err = auth.Boot(ctx, anc, auth.Options{Signer: s.signer, Now: s.clock.Now, Logger: logger,
+		OIDC: &auth.OIDCConfig{Issuer: s.idp.Issuer(), JWKSURL: s.idp.JWKSURL(), Audiences: []string{clientID}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.auth.Stop)
+	if err := anc.Flush(); err != nil {
+		t.Fatal(err)
+	}
 
 	if withServices {
 		if _, err := audit.EnsureStream(ctx, js.JetStream(), 1, 0); err != nil {
@@ -134,56 +142,40 @@ func start(t *testing.T, withServices bool) *system {
 	return s
 }
 
-// answerExchange serves samspill.auth.exchange as the access service
-// does: the ID token verified with go-oidc against the provider's keys
-// (issuer, audience, expiry), a principal made of its claims and signed.
-func (s *system) answerExchange(ctx context.Context) {
-	verifier := oidc.NewVerifier(s.idp.Issuer(), oidc.NewRemoteKeySet(ctx, s.idp.JWKSURL()),
-		&oidc.Config{ClientID: clientID, SupportedSigningAlgs: []string{oidc.ES256}, Now: s.clock.Now})
-	refuse := func(req micro.Request, msg string) {
-		b, _ := json.Marshal(map[string]string{"code": "unauthenticated", "message": msg})
-		_ = req.Error("401", msg, b)
-	}
-	svc, err := micro.AddService(s.js.Conn(), micro.Config{Name: "samspill-auth-test", Version: "0.0.1",
+// refuseExchanges replaces the access service by one that refuses every
+// credential (401), as the access service does for a user it no longer
+// vouches for.
+func (s *system) refuseExchanges() {
+	s.auth.Stop()
+	nc := s.js.Conn()
+	svc, err := micro.AddService(nc, micro.Config{Name: "samspill-auth-refusing", Version: "0.0.1",
 		Endpoint: &micro.EndpointConfig{Subject: exchangeSubject, Handler: micro.HandlerFunc(func(req micro.Request) {
-			var in struct {
-				Credential string `json:"credential"`
-			}
-			if err := json.Unmarshal(req.Data(), &in); err != nil || s.refuse.Load() {
-				refuse(req, "refused")
-				return
-			}
-			idt, err := verifier.Verify(ctx, in.Credential)
-			if err != nil {
-				refuse(req, err.Error())
-				return
-			}
-			var c devidp.Claims
-			_ = idt.Claims(&c)
-			p := access.Principal{Subject: idt.Subject, Role: c.Role, Municipality: c.Municipality, Via: "oidc"}
-			tok, exp, err := s.signer.Sign(p)
-			if err != nil {
-				refuse(req, err.Error())
-				return
-			}
-			s.exchanges.Add(1)
-			_ = req.RespondJSON(map[string]any{"assertion": tok, "expiresAt": exp, "principal": p})
+			b, _ := json.Marshal(map[string]string{"code": "unauthenticated", "message": "not vouched for"})
+			_ = req.Error("401", "not vouched for", b)
 		})}})
 	if err != nil {
 		s.t.Fatal(err)
 	}
 	s.t.Cleanup(func() { _ = svc.Stop() })
+	// The server knows the new endpoint before the next request.
+	if err := nc.Flush(); err != nil {
+		s.t.Fatal(err)
+	}
 }
 
 // record answers samspill.query.<name> with answer and returns the
 // headers of each request it got.
 func (s *system) record(name string, answer any) <-chan nats.Header {
 	ch := make(chan nats.Header, 100)
-	sub, err := s.js.Conn().Subscribe(queryPrefix+name, func(m *nats.Msg) {
+	nc := s.js.Conn()
+	sub, err := nc.Subscribe(queryPrefix+name, func(m *nats.Msg) {
 		ch <- m.Header
 		b, _ := json.Marshal(answer)
 		_ = m.Respond(b)
 	})
+	if err == nil {
+		err = nc.Flush() // subscribed at the server before any request
+	}
 	if err != nil {
 		s.t.Fatal(err)
 	}
