@@ -28,7 +28,7 @@ func Boot(ctx context.Context, nc *nats.Conn, cfg Config) (*Running, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gap: jetstream: %w", err)
 	}
-	l, err := eventlog.Open(ctx, js, eventlog.Config{Replicas: cfg.Replicas})
+	l, err := eventlog.Bind(ctx, js, eventlog.Config{Logger: cfg.Logger})
 	if err != nil {
 		return nil, err
 	}

@@ -50,7 +50,7 @@ func Boot(ctx context.Context, nc *nats.Conn, opts Options) (*Running, error) {
 	if opts.Audit == nil {
 		return nil, errAuditRequired
 	}
-	st, err := stores.Open(ctx, nc, stores.Config{Replicas: opts.Replicas, MasterKey: opts.MasterKey})
+	st, err := stores.Bind(ctx, nc, stores.Config{MasterKey: opts.MasterKey, Logger: opts.Logger})
 	if err != nil {
 		return nil, err
 	}
