@@ -38,25 +38,19 @@ func cmdMap(stdout, stderr io.Writer) *cobra.Command {
 
 func cmdMapList(o *serverOptions, stdout io.Writer) *cobra.Command {
 	var municipality string
-	var mine bool
 	cmd := &cobra.Command{
-		Use:   "list [--municipality N] [--mine]",
+		Use:   "list [--municipality N]",
 		Short: "list maps",
-		Long: "Lists the maps (GET /v1/maps): id, focus, municipality, version, state, the\n" +
-			"date it was opened and when it last changed. With --mine, the maps opened by\n" +
-			"the principal of --as, with their labels (the coordinator's own list).",
-		Example: "  samspill map list --municipality 3203\n  samspill map list --mine --as user:kari.nordmann",
+		Long: "Lists the maps you may see (GET /v1/maps): id, focus, municipality, version,\n" +
+			"state, the date it was opened and when it last changed. A coordinator sees the\n" +
+			"maps assigned to them, with their labels; an administrator every map, without\n" +
+			"labels.",
+		Example: "  samspill map list --municipality 3203",
 		Args:    noArgs,
 		RunE: runE(func(cmd *cobra.Command, _ []string) error {
 			q := url.Values{}
 			if municipality != "" {
 				q.Set("municipality", municipality)
-			}
-			if mine {
-				if o.principal == "" {
-					return usageError{"--mine needs --as PRINCIPAL (or $SAMSPILL_PRINCIPAL): whose maps?"}
-				}
-				q.Set("openedBy", o.principal)
 			}
 			var maps []graph.MapSummary
 			if text, err := o.read(cmd.Context(), stdout, "/v1/maps", q, &maps); !text {
@@ -76,7 +70,6 @@ func cmdMapList(o *serverOptions, stdout io.Writer) *cobra.Command {
 		}),
 	}
 	cmd.Flags().StringVar(&municipality, "municipality", "", "only the maps of this municipality `number`")
-	cmd.Flags().BoolVar(&mine, "mine", false, "only the maps opened by --as, with their labels")
 	return cmd
 }
 

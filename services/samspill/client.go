@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/samspill/samspill/pkg/access"
 	"github.com/samspill/samspill/services/command/command"
 )
 
@@ -26,36 +27,43 @@ const defaultServer = "http://127.0.0.1:8080"
 
 // serverOptions are the flags every server command has.
 type serverOptions struct {
-	server    string
-	principal string
-	output    string
+	server string
+	// token is the API token (or OpenID Connect access token) sent as
+	// Authorization: Bearer over HTTP and exchanged for an assertion over
+	// NATS; purpose is the purpose of use sent with each request.
+	token   string
+	purpose string
+	output  string
 }
 
-// addServerFlags defines --server, --as and --output on cmd and its
-// subcommands.
+// addServerFlags defines --server, --token, --purpose and --output on cmd
+// and its subcommands.
 func addServerFlags(cmd *cobra.Command, o *serverOptions) {
 	fs := cmd.PersistentFlags()
 	addConnFlags(cmd, fs, o)
 	choiceFlag(cmd, fs, &o.output, "output", "text", []string{"text", "json"}, "what to print: text for people, json for programs")
 }
 
-// addConnFlags defines --server and --as on fs.
+// addConnFlags defines --server, --token and --purpose on fs.
 func addConnFlags(cmd *cobra.Command, fs *pflag.FlagSet, o *serverOptions) {
 	server := os.Getenv("SAMSPILL_SERVER")
 	if server == "" {
 		server = defaultServer
 	}
 	fs.StringVar(&o.server, "server", server, "base `URL` of a running Samspill ($SAMSPILL_SERVER, else "+defaultServer+")")
-	fs.StringVar(&o.principal, "as", os.Getenv("SAMSPILL_PRINCIPAL"), "pseudonymous `PRINCIPAL` the server records as the author, sent as Samspill-Principal (default $SAMSPILL_PRINCIPAL)")
+	fs.StringVar(&o.token, "token", "", "API `TOKEN` to sign in with (default $SAMSPILL_TOKEN; `samspill token create` makes one)")
+	choiceFlag(cmd, fs, &o.purpose, "purpose", os.Getenv("SAMSPILL_PURPOSE"), purposeNames(),
+		"purpose of use recorded in the audit trail with each request (default $SAMSPILL_PURPOSE, else your role's)")
 	_ = cmd.RegisterFlagCompletionFunc("server", cobra.NoFileCompletions)
-	_ = cmd.RegisterFlagCompletionFunc("as", cobra.NoFileCompletions)
+	_ = cmd.RegisterFlagCompletionFunc("token", cobra.NoFileCompletions)
 }
 
 // client talks HTTP to a running Samspill.
 type client struct {
-	base      *url.URL
-	principal string
-	hc        *http.Client
+	base    *url.URL
+	token   string
+	purpose string
+	hc      *http.Client
 }
 
 // client returns a client for the options; a malformed URL is wrong usage.
@@ -64,24 +72,34 @@ func (o *serverOptions) client() (*client, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, usageError{fmt.Sprintf("--server %q: want an http:// or https:// URL", o.server)}
 	}
-	if o.principal != "" && !validPrincipal(o.principal) {
-		return nil, usageError{fmt.Sprintf("--as %q: want 1–128 letters, digits or . _ : @ -", o.principal)}
+	token, err := o.credential()
+	if err != nil {
+		return nil, err
 	}
-	return &client{base: u, principal: o.principal, hc: &http.Client{Timeout: 2 * time.Minute}}, nil
+	return &client{base: u, token: token, purpose: o.purpose, hc: &http.Client{Timeout: 2 * time.Minute}}, nil
 }
 
-// validPrincipal is the command service's principal pattern.
-func validPrincipal(p string) bool {
-	if len(p) == 0 || len(p) > 128 {
-		return false
+// credential is the token to sign in with: --token, else $SAMSPILL_TOKEN.
+// Without one the server refuses everything but its public routes.
+func (o *serverOptions) credential() (string, error) {
+	t := o.token
+	if t == "" {
+		t = os.Getenv("SAMSPILL_TOKEN")
 	}
-	for _, r := range p {
-		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._:@-", r)
-		if !ok {
-			return false
-		}
+	t = strings.TrimSpace(t)
+	if strings.ContainsAny(t, " \t\r\n") || len(t) > 8<<10 {
+		return "", usageError{"--token: a token is one word of at most 8 KiB"}
 	}
-	return true
+	return t, nil
+}
+
+// purposeNames are the purposes of use --purpose accepts.
+func purposeNames() []string {
+	var out []string
+	for _, p := range access.Purposes() {
+		out = append(out, string(p))
+	}
+	return out
 }
 
 // problemError is a refusal from the server: an RFC 9457 problem (HTTP)
@@ -108,9 +126,12 @@ func (e *problemError) message() string {
 }
 
 // exitCode maps the status: invalid input 2, not found or gone 3,
-// conflict 4, anything else (the server failed) 1.
+// conflict 4, not signed in or not allowed 5, anything else (the server
+// failed) 1.
 func (e *problemError) exitCode() int {
 	switch {
+	case e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden:
+		return exitDenied
 	case e.Status == http.StatusNotFound || e.Status == http.StatusGone:
 		return exitNotFound
 	case e.Status == http.StatusConflict:
@@ -154,8 +175,11 @@ func (c *client) do(ctx context.Context, method, path string, q url.Values, body
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	if c.principal != "" {
-		req.Header.Set(command.HeaderPrincipal, c.principal)
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	if c.purpose != "" {
+		req.Header.Set(access.HeaderPurpose, c.purpose)
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {

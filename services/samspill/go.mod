@@ -11,6 +11,7 @@ require (
 	github.com/rogpeppe/go-internal v1.14.1
 	github.com/samspill/samspill/pkg v0.0.0
 	github.com/samspill/samspill/schemas v0.0.0-00010101000000-000000000000
+	github.com/samspill/samspill/services/auth v0.0.0
 	github.com/samspill/samspill/services/command v0.0.0
 	github.com/samspill/samspill/services/gap v0.0.0
 	github.com/samspill/samspill/services/graph v0.0.0
@@ -31,6 +32,7 @@ require (
 	github.com/cenkalti/backoff/v5 v5.0.3 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/chromedp/cdproto v0.159.0 // indirect
+	github.com/coreos/go-oidc/v3 v3.21.0 // indirect
 	github.com/disintegration/imaging v1.6.2 // indirect
 	github.com/dominikbraun/graph v0.23.0 // indirect
 	github.com/flopp/go-findfont v0.1.0 // indirect
@@ -77,6 +79,7 @@ require (
 	golang.org/x/crypto v0.58.0 // indirect
 	golang.org/x/image v0.47.0 // indirect
 	golang.org/x/net v0.62.0 // indirect
+	golang.org/x/oauth2 v0.37.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
 	golang.org/x/text v0.43.0 // indirect
 	golang.org/x/time v0.16.0 // indirect
@@ -91,6 +94,7 @@ require (
 replace (
 	github.com/samspill/samspill/pkg => ../../pkg
 	github.com/samspill/samspill/schemas => ../../schemas
+	github.com/samspill/samspill/services/auth => ../auth
 	github.com/samspill/samspill/services/command => ../command
 	github.com/samspill/samspill/services/gap => ../gap
 	github.com/samspill/samspill/services/graph => ../graph

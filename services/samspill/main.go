@@ -28,6 +28,7 @@ const (
 	exitUsage    = 2 // wrong usage or invalid input (the server's 400 and 422 too)
 	exitNotFound = 3 // the server has no such map, actor, entry… (404), or it is erased or closed (410)
 	exitConflict = 4 // the server refused a conflicting command (409): the map moved on, the fact exists
+	exitDenied   = 5 // not signed in (401: no or a bad --token) or not allowed (403: not your map, not your role)
 )
 
 func main() {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +16,8 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nats-io/nats.go/micro"
 
+	"github.com/samspill/samspill/pkg/access"
+	"github.com/samspill/samspill/pkg/audit"
 	"github.com/samspill/samspill/pkg/jsserver/jsservertest"
 	"github.com/samspill/samspill/pkg/natsperm"
 	"github.com/samspill/samspill/pkg/seal"
@@ -96,20 +99,36 @@ func TestUpServicesUnderTheirOwnCredentials(t *testing.T) {
 		return nc, errs
 	}
 
+	// The audit stream is the access service's; here the test makes it.
+	if _, err := audit.EnsureStream(ctx, srv.JetStream(), 1, 0); err != nil {
+		t.Fatal(err)
+	}
+	signer := testSigner(t)
+	recorder := func(nc *nats.Conn, service string) access.Recorder {
+		t.Helper()
+		js, err := jetstream.New(nc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return audit.NewWriter(js, service, nil)
+	}
 	cnc, cerrs := conn(natsperm.Command)
-	cmds, err := command.Boot(ctx, cnc, command.Options{MasterKey: key, Replicas: 1, Logger: logger})
+	cmds, err := command.Boot(ctx, cnc, command.Options{MasterKey: key, Replicas: 1, Logger: logger,
+		Verifier: signer.Verifier(), Audit: recorder(cnc, "command")})
 	if err != nil {
 		t.Fatalf("command service as %s: %v", natsperm.Command, err)
 	}
 	defer cmds.Stop()
 	gnc, gerrs := conn(natsperm.Graph)
-	graphs, err := graph.Boot(ctx, gnc, graph.Options{MasterKey: key, Replicas: 1, Logger: logger})
+	graphs, err := graph.Boot(ctx, gnc, graph.Options{MasterKey: key, Replicas: 1, Logger: logger,
+		Verifier: signer.Verifier(), Audit: recorder(gnc, "graph")})
 	if err != nil {
 		t.Fatalf("graph service as %s: %v", natsperm.Graph, err)
 	}
 	defer func() { _ = graphs.Stop(context.Background()) }()
 	pnc, perrs := conn(natsperm.Gap)
-	gaps, err := gap.Boot(ctx, pnc, gap.Config{Replicas: 1, Logger: logger})
+	gaps, err := gap.Boot(ctx, pnc, gap.Config{Replicas: 1, Logger: logger,
+		Verifier: signer.Verifier(), Audit: recorder(pnc, "gap")})
 	if err != nil {
 		t.Fatalf("gap service as %s: %v", natsperm.Gap, err)
 	}
@@ -156,11 +175,15 @@ func TestUpServicesUnderTheirOwnCredentials(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	assertion, _, err := signer.Sign(access.Principal{Subject: "user:test", Role: access.Coordinator, Municipality: "3203"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	request := func(subject string, body string) map[string]any {
 		t.Helper()
 		msg := nats.NewMsg(subject)
 		msg.Data = []byte(body)
-		msg.Header.Set(command.HeaderPrincipal, "user:test")
+		msg.Header.Set(access.HeaderAssertion, assertion)
 		reply, err := cli.RequestMsgWithContext(ctx, msg)
 		if err != nil {
 			t.Fatalf("%s: %v", subject, err)
@@ -324,4 +347,19 @@ func microSubjects(eps []micro.EndpointInfo) []string {
 		out[i] = e.Subject
 	}
 	return out
+}
+
+// testSigner is an access service's signer with a fresh key, for tests
+// that run services without the access service.
+func testSigner(t *testing.T) *access.Signer {
+	t.Helper()
+	_, key, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := access.NewSigner(key, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/samspill/samspill/pkg/problem"
 	"github.com/samspill/samspill/pkg/query"
 	"github.com/samspill/samspill/schemas"
+	"github.com/samspill/samspill/services/auth/auth"
 	"github.com/samspill/samspill/services/command/command"
 	"github.com/samspill/samspill/services/gap/gap"
 	"github.com/samspill/samspill/services/graph/graph"
@@ -22,6 +23,7 @@ type apiServices struct {
 	graph    *graph.Service
 	gaps     *gap.Service
 	pictures *picture.Service
+	auth     *auth.Service
 	// healthy reports whether the process still reaches NATS.
 	healthy func() bool
 	// natsURL is the embedded NATS server's client URL, for the index.
@@ -40,6 +42,7 @@ func apiRoutes(s apiServices) *query.Routes {
 	mux.Mount(s.graph.Handler())
 	mux.Mount(s.gaps.Handler())
 	mux.Mount(s.pictures.Handler())
+	mux.Mount(s.auth.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if s.healthy != nil && !s.healthy() {
 			problem.Write(w, r, problem.New(http.StatusServiceUnavailable, "unavailable", "", "NATS is out of reach"))

@@ -19,6 +19,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/spf13/cobra"
 
+	"github.com/samspill/samspill/pkg/access"
 	"github.com/samspill/samspill/pkg/date"
 	"github.com/samspill/samspill/pkg/mapdoc"
 	"github.com/samspill/samspill/pkg/mapimport"
@@ -30,7 +31,15 @@ import (
 // request sends a JSON request over NATS to a running Samspill and decodes
 // the reply into into (raw bytes when into is a *[]byte); a service error
 // becomes a *problemError with its status.
-func request(ctx context.Context, natsURL, principal, subject string, body []byte, into any) error {
+//
+// Over NATS the CLI signs in as the services expect: it exchanges its
+// token for an assertion at samspill.auth.exchange and sends the
+// assertion, and the purpose of use, with the request.
+func request(ctx context.Context, natsURL string, o serverOptions, subject string, body []byte, into any) error {
+	token, err := o.credential()
+	if err != nil {
+		return err
+	}
 	nc, err := nats.Connect(natsURL, nats.Name("samspill-cli"))
 	if err != nil {
 		return fmt.Errorf("connect %s: %w (is `samspill up` running?)", natsURL, err)
@@ -40,13 +49,28 @@ func request(ctx context.Context, natsURL, principal, subject string, body []byt
 	defer cancel()
 	msg := nats.NewMsg(subject)
 	msg.Data = body
-	if principal == "" {
-		principal = "cli"
+	if token != "" {
+		assertion, err := (&asserter{nc: nc, token: token}).get(ctx)
+		if err != nil {
+			return err
+		}
+		msg.Header.Set(access.HeaderAssertion, assertion)
 	}
-	msg.Header.Set(command.HeaderPrincipal, principal)
+	if o.purpose != "" {
+		msg.Header.Set(access.HeaderPurpose, o.purpose)
+	}
+	return natsRequest(ctx, nc, msg, body, into)
+}
+
+// exchangeSubject is the access service's token exchange.
+const exchangeSubject = "samspill.auth.exchange"
+
+// natsRequest sends msg with body and decodes the reply as request does.
+func natsRequest(ctx context.Context, nc *nats.Conn, msg *nats.Msg, body []byte, into any) error {
+	msg.Data = body
 	reply, err := nc.RequestMsgWithContext(ctx, msg)
 	if err != nil {
-		return fmt.Errorf("%s: %w", subject, err)
+		return fmt.Errorf("%s: %w", msg.Subject, err)
 	}
 	if code := reply.Header.Get("Nats-Service-Error-Code"); code != "" {
 		status, _ := strconv.Atoi(code)
@@ -71,7 +95,7 @@ type transport struct {
 	natsURL string
 }
 
-// addTransportFlags defines --server, --as and --nats.
+// addTransportFlags defines --server, --token, --purpose and --nats.
 func addTransportFlags(cmd *cobra.Command, t *transport) {
 	addConnFlags(cmd, cmd.Flags(), &t.conn)
 	cmd.Flags().StringVar(&t.natsURL, "nats", "", "talk NATS to a running Samspill at this `URL` (nats://127.0.0.1:4222 for samspill up) instead of HTTP")
@@ -81,7 +105,7 @@ func addTransportFlags(cmd *cobra.Command, t *transport) {
 // importDoc sends one import document (a map document or bundle).
 func (t *transport) importDoc(ctx context.Context, body []byte, into any) error {
 	if t.natsURL != "" {
-		return request(ctx, t.natsURL, t.conn.principal, command.SubjectPrefix+"."+command.ImportName, body, into)
+		return request(ctx, t.natsURL, t.conn, command.SubjectPrefix+"."+command.ImportName, body, into)
 	}
 	c, err := t.conn.client()
 	if err != nil {
@@ -313,7 +337,7 @@ func exportHTTP(ctx context.Context, t *transport, e exportOptions) ([]byte, err
 
 // exportNATS asks the graph service's micro endpoints.
 func exportNATS(ctx context.Context, t *transport, e exportOptions) ([]byte, error) {
-	p := t.conn.principal
+	p := t.conn
 	if e.format != "json" {
 		kind, id := "map", e.mapID
 		if id == "" {

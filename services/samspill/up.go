@@ -14,15 +14,22 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/samspill/samspill/pkg/access"
+	"github.com/samspill/samspill/pkg/audit"
 	"github.com/samspill/samspill/pkg/date"
+	"github.com/samspill/samspill/pkg/devidp"
 	"github.com/samspill/samspill/pkg/draw"
 	"github.com/samspill/samspill/pkg/event"
 	"github.com/samspill/samspill/pkg/jsserver"
+	"github.com/samspill/samspill/pkg/natsperm"
 	"github.com/samspill/samspill/pkg/seal"
 	"github.com/samspill/samspill/pkg/telemetry"
+	"github.com/samspill/samspill/services/auth/auth"
 	"github.com/samspill/samspill/services/command/command"
 	"github.com/samspill/samspill/services/gap/gap"
 	"github.com/samspill/samspill/services/graph/graph"
@@ -112,6 +119,17 @@ func up(ctx context.Context, cfg upConfig, stdout io.Writer, logger *slog.Logger
 	if err != nil {
 		return err
 	}
+	// The access service's signing key: its assertions say who asks, and
+	// every service verifies them with the public half.
+	accessKey, err := access.LoadOrCreateKey(filepath.Join(cfg.data, "keys", "access.key"))
+	if err != nil {
+		return err
+	}
+	signer, err := access.NewSigner(accessKey, nil)
+	if err != nil {
+		return err
+	}
+	verifier := signer.Verifier()
 	srv, err := jsserver.Start(ctx, jsserver.Config{
 		StoreDir:   filepath.Join(cfg.data, "jetstream"),
 		Port:       cfg.natsPort,
@@ -122,22 +140,84 @@ func up(ctx context.Context, cfg upConfig, stdout io.Writer, logger *slog.Logger
 		return err
 	}
 	defer srv.Shutdown()
-	nc, err := srv.Connect("samspill-command")
+	// The HTTP listener comes first: the development identity provider's
+	// issuer URL is its address.
+	ln, err := net.Listen("tcp", cfg.httpAddr)
+	if err != nil {
+		return fmt.Errorf("http listen: %w", err)
+	}
+	defer ln.Close()
+	base := "http://" + ln.Addr().String()
+	idp, err := devidp.New(devidp.Config{
+		Issuer:  base + "/idp",
+		Clients: []devidp.Client{{ID: webClientID, RedirectURIs: []string{base + "/app/callback"}}},
+		Users:   devIdPUsers(),
+	})
 	if err != nil {
 		return err
 	}
-	defer nc.Close()
-	cmds, err := command.Boot(ctx, nc, command.Options{MasterKey: key, Replicas: 1, Logger: logger.With("service", "command"), Metrics: metrics})
+	conns := map[string]*nats.Conn{}
+	connect := func(user string) (*nats.Conn, error) {
+		nc, err := srv.Connect(user)
+		if err != nil {
+			return nil, err
+		}
+		conns[user] = nc
+		return nc, nil
+	}
+	defer func() {
+		for _, nc := range conns {
+			nc.Close()
+		}
+	}()
+	// Each service writes its own audit records, as its own NATS user.
+	recorder := func(nc *nats.Conn, service string) (access.Recorder, error) {
+		js, err := jetstream.New(nc)
+		if err != nil {
+			return nil, fmt.Errorf("%s: jetstream: %w", service, err)
+		}
+		return audit.NewWriter(js, service, nil), nil
+	}
+
+	anc, err := connect(natsperm.Auth)
+	if err != nil {
+		return err
+	}
+	auths, err := auth.Boot(ctx, anc, auth.Options{Signer: signer, Replicas: 1, Logger: logger.With("service", "auth"), Metrics: metrics,
+		OIDC: &auth.OIDCConfig{Issuer: idp.Issuer(), JWKSURL: idp.JWKSURL(), Audiences: []string{webClientID}}})
+	if err != nil {
+		return err
+	}
+	defer auths.Stop()
+	adminTokenFile, err := bootstrapAdmin(ctx, auths.Service, cfg.data)
+	if err != nil {
+		return err
+	}
+
+	nc, err := connect(natsperm.Command)
+	if err != nil {
+		return err
+	}
+	crec, err := recorder(nc, "command")
+	if err != nil {
+		return err
+	}
+	cmds, err := command.Boot(ctx, nc, command.Options{MasterKey: key, Replicas: 1, Logger: logger.With("service", "command"), Metrics: metrics,
+		Verifier: verifier, Audit: crec})
 	if err != nil {
 		return err
 	}
 	defer cmds.Stop()
-	gnc, err := srv.Connect("samspill-graph")
+	gnc, err := connect(natsperm.Graph)
 	if err != nil {
 		return err
 	}
-	defer gnc.Close()
-	graphs, err := graph.Boot(ctx, gnc, graph.Options{MasterKey: key, Replicas: 1, Logger: logger.With("service", "graph"), Metrics: metrics})
+	grec, err := recorder(gnc, "graph")
+	if err != nil {
+		return err
+	}
+	graphs, err := graph.Boot(ctx, gnc, graph.Options{MasterKey: key, Replicas: 1, Logger: logger.With("service", "graph"), Metrics: metrics,
+		Verifier: verifier, Audit: grec})
 	if err != nil {
 		return err
 	}
@@ -157,12 +237,16 @@ func up(ctx context.Context, cfg upConfig, stdout io.Writer, logger *slog.Logger
 	// The gap service starts after the demo is loaded, so that it
 	// evaluates each demo map once, as it stands, rather than after every
 	// command of the load.
-	pnc, err := srv.Connect("samspill-gap")
+	pnc, err := connect(natsperm.Gap)
 	if err != nil {
 		return err
 	}
-	defer pnc.Close()
-	gapSvc, err := gap.Boot(ctx, pnc, gap.Config{Replicas: 1, Logger: logger.With("service", "gap"), Metrics: metrics})
+	prec, err := recorder(pnc, "gap")
+	if err != nil {
+		return err
+	}
+	gapSvc, err := gap.Boot(ctx, pnc, gap.Config{Replicas: 1, Logger: logger.With("service", "gap"), Metrics: metrics,
+		Verifier: verifier, Audit: prec})
 	if err != nil {
 		return err
 	}
@@ -171,43 +255,48 @@ func up(ctx context.Context, cfg upConfig, stdout io.Writer, logger *slog.Logger
 	// demo is loaded. Graphviz runs in a worker process (this binary with
 	// the argument draw-worker), replaced every 100 pictures to return the
 	// memory Graphviz leaks.
-	rnc, err := srv.Connect("samspill-picture")
+	rnc, err := connect(natsperm.Picture)
 	if err != nil {
 		return err
 	}
-	defer rnc.Close()
+	rrec, err := recorder(rnc, "picture")
+	if err != nil {
+		return err
+	}
 	pictures, err := picture.Boot(ctx, rnc, picture.Options{MasterKey: key, Replicas: 1, Logger: logger.With("service", "picture"), Metrics: metrics,
-		Draw: draw.Options{Logger: logger.With("service", "picture"), Command: workerCommand(cfg.drawWorker)}})
+		Draw: draw.Options{Logger: logger.With("service", "picture"), Command: workerCommand(cfg.drawWorker)}, Verifier: verifier, Audit: rrec})
 	if err != nil {
 		return err
 	}
 	defer pictures.Stop()
 
-	ln, err := net.Listen("tcp", cfg.httpAddr)
-	if err != nil {
-		return fmt.Errorf("http listen: %w", err)
-	}
 	mux := apiRoutes(apiServices{commands: cmds.Service, graph: graphs.Service, gaps: gapSvc.Service, pictures: pictures.Service,
-		healthy: nc.IsConnected, natsURL: srv.ClientURL()})
+		auth: auths.Service, healthy: nc.IsConnected, natsURL: srv.ClientURL()})
+	// The development identity provider, at /idp/.
+	mux.Mount(idp.Routes())
 	// The web application, under /app/, reaches the services over NATS
-	// like any other client.
-	wnc, err := srv.Connect("samspill-web")
+	// like any other client, with each user's assertion.
+	wnc, err := connect(natsperm.Web)
 	if err != nil {
 		return err
 	}
-	defer wnc.Close()
-	webServer, err := web.New(ctx, wnc, web.Options{Logger: logger.With("service", "web")})
+	webServer, err := web.New(ctx, wnc, web.Options{Logger: logger.With("service", "web"),
+		OIDC: web.OIDC{Issuer: idp.Issuer(), ClientID: webClientID, RedirectURL: base + "/app/callback", JWKSURL: idp.JWKSURL()}})
 	if err != nil {
 		return err
 	}
 	mux.Mount(webServer.Routes())
 	mux.Handle("GET /metrics", metrics.Handler())
-	hs := &http.Server{Handler: telemetry.HTTP(web.BrowserHome(mux), metrics, tracing.Provider), ReadHeaderTimeout: 5 * time.Second}
+	// Every request with a bearer token is authenticated here, once, for
+	// all services (API tokens, the identity provider's access tokens,
+	// assertions); the services decide what its principal may do.
+	hs := &http.Server{Handler: telemetry.HTTP(web.BrowserHome(access.HTTP(auths.Service, mux)), metrics, tracing.Provider), ReadHeaderTimeout: 5 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 
 	fmt.Fprintf(stdout, `Samspill is up.
-  Web app:   http://%s/app/  (sign in as a coordinator or an analyst)
+  Web app:   http://%s/app/  (development sign-in: choose a coordinator, an analyst or the administrator)
+  Admin token: %s  (send as Authorization: Bearer; make others with samspill token create)
   HTTP API:  http://%s/  (commands: POST http://%s/v1/commands/<name>, list: GET /v1/commands)
   Maps:      http://%s/v1/maps  (a map: /v1/maps/<id>?at=YYYY-MM-DD; an area: /v1/areas/3203/system)
   Gaps:      http://%s/v1/maps/<id>/gaps  (an area: /v1/areas/3203/gaps; ?lang=nb in Norwegian)
@@ -219,7 +308,7 @@ func up(ctx context.Context, cfg upConfig, stdout io.Writer, logger *slog.Logger
              (one map: 'samspill.gap.*.<mapId>.>', one municipality: 'samspill.gap.3203.>', openings only: 'samspill.gap.*.*.*.*.opened')
   Data:      %s
 Stop with Ctrl-C.
-`, ln.Addr(), ln.Addr(), ln.Addr(), ln.Addr(), ln.Addr(), ln.Addr(), srv.ClientURL(), srv.ClientURL(), cfg.data)
+`, ln.Addr(), adminTokenFile, ln.Addr(), ln.Addr(), ln.Addr(), ln.Addr(), ln.Addr(), srv.ClientURL(), srv.ClientURL(), cfg.data)
 
 	select {
 	case <-ctx.Done():
@@ -240,16 +329,44 @@ Stop with Ctrl-C.
 	if err := graphs.Stop(shutdown); err != nil {
 		logger.Warn("graph service stop", "err", err)
 	}
-	if err := nc.Drain(); err != nil {
-		logger.Warn("nats drain", "err", err)
-	}
-	if err := pnc.Drain(); err != nil {
-		logger.Warn("nats drain", "err", err)
-	}
-	if err := rnc.Drain(); err != nil {
-		logger.Warn("nats drain", "err", err)
+	auths.Stop()
+	for user, c := range conns {
+		if err := c.Drain(); err != nil {
+			logger.Warn("nats drain", "user", user, "err", err)
+		}
 	}
 	return nil
+}
+
+// webClientID is the web application's client id at the development
+// identity provider, the audience of its tokens.
+const webClientID = "samspill-web"
+
+// devIdPUsers are the development sign-in's people (demo.Users).
+func devIdPUsers() []devidp.User {
+	var out []devidp.User
+	for _, u := range demo.Users() {
+		out = append(out, devidp.User{Subject: u.Subject, Name: u.Name, Role: u.Role, Municipality: u.Municipality})
+	}
+	return out
+}
+
+// bootstrapAdmin makes the first administrator's API token on a first start
+// (when there is no token at all) and writes it, readable by the owner
+// only, to <data>/admin.token; it returns that file's path.
+func bootstrapAdmin(ctx context.Context, a *auth.Service, data string) (string, error) {
+	path := filepath.Join(data, "admin.token")
+	if a.TokenCount() > 0 {
+		return path, nil
+	}
+	tok, err := a.Bootstrap(ctx, auth.TokenSpec{Name: "samspill up: first administrator", Role: access.Admin, ExpiresAt: time.Now().AddDate(1, 0, -1)})
+	if err != nil {
+		return "", fmt.Errorf("bootstrap admin token: %w", err)
+	}
+	if err := os.WriteFile(path, []byte(tok+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("bootstrap admin token: %w", err)
+	}
+	return path, nil
 }
 
 // loadDemoOnce loads the demo region into an empty log.
@@ -266,13 +383,19 @@ func loadDemoOnce(ctx context.Context, r *command.Running, seed int64, stdout io
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	return execute(ctx, r.Service, ds.Commands, stdout)
+	return execute(ctx, r.Service, ds, stdout)
 }
 
 // execute runs commands through the service, reporting progress: the
 // directory first, in order, then each map's commands in order, with up to
 // `workers` maps at a time (their appends share the store's syncs).
-func execute(ctx context.Context, svc *command.Service, cmds []command.Command, stdout io.Writer) error {
+//
+// Each command is given as the demo's principal for it: the
+// administrator for the directory, the municipality's coordinator for a
+// map (demo.Dataset.Principal), so that the development sign-in's
+// coordinators find their caseload assigned to them.
+func execute(ctx context.Context, svc *command.Service, ds *demo.Dataset, stdout io.Writer) error {
+	cmds := ds.Commands
 	const workers = 8
 	start := time.Now()
 	var groups [][]command.Command
@@ -298,7 +421,11 @@ func execute(ctx context.Context, svc *command.Service, cmds []command.Command, 
 	p := newProgress(stdout, "loading demo", len(cmds))
 	var done atomic.Int64
 	run := func(c command.Command) error {
-		if _, err := svc.Execute(ctx, "demo-loader", c); err != nil {
+		who, err := ds.Principal(c)
+		if err != nil {
+			return fmt.Errorf("demo command %s: %w", c.CommandName(), err)
+		}
+		if _, err := svc.Execute(access.WithPrincipal(ctx, who), c); err != nil {
 			return fmt.Errorf("demo command %s: %w", c.CommandName(), err)
 		}
 		p.set(int(done.Add(1)))

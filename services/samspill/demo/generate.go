@@ -34,6 +34,8 @@ type Dataset struct {
 	// to show ("P1", "P3", …), sorted; an empty slice for well-coordinated
 	// maps.
 	Expect map[string][]string
+	// municipalityOf is the municipality of each map, by map id.
+	municipalityOf map[string]string
 }
 
 // DefaultCitizens is the number of citizen maps when Options.Citizens is 0.
@@ -86,6 +88,12 @@ func Generate(opts Options) (*Dataset, error) {
 		ds.Commands = append(ds.Commands, cmds...)
 		sortRules(rules)
 		ds.Expect[mapID] = rules
+	}
+	ds.municipalityOf = map[string]string{}
+	for _, c := range ds.Commands {
+		if o, ok := c.(*command.OpenMap); ok && o.Municipality != "" {
+			ds.municipalityOf[o.MapID] = o.Municipality
+		}
 	}
 	return ds, nil
 }

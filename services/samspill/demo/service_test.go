@@ -2,6 +2,8 @@ package demo_test
 
 import (
 	"context"
+	"github.com/samspill/samspill/pkg/access"
+	"github.com/samspill/samspill/pkg/audit"
 	"testing"
 	"time"
 
@@ -38,12 +40,16 @@ func TestCommandServiceAcceptsEverything(t *testing.T) {
 		t.Fatal(err)
 	}
 	noon := today.Time().Add(12 * time.Hour)
-	svc, err := command.NewService(log, keys, command.Config{Clock: func() time.Time { return noon }, Location: time.UTC})
+	if _, err := audit.EnsureStream(ctx, js, 1, 0); err != nil {
+		t.Fatal(err)
+	}
+	svc, err := command.NewService(log, keys, command.Config{Clock: func() time.Time { return noon }, Location: time.UTC,
+		Audit: audit.NewWriter(js, "command", nil)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i, c := range ds.Commands {
-		if _, err := svc.Execute(ctx, "demo-test", c); err != nil {
+		if _, err := svc.Execute(principalCtx(t, ctx, ds, c), c); err != nil {
 			t.Fatalf("command %d (%s): %v", i, c.CommandName(), err)
 		}
 	}
@@ -56,9 +62,21 @@ func TestCommandServiceAcceptsEverything(t *testing.T) {
 	}
 	// Loading the demo again changes nothing.
 	for i, c := range ds.Commands[:500] {
-		res, err := svc.Execute(ctx, "demo-test", c)
+		res, err := svc.Execute(principalCtx(t, ctx, ds, c), c)
 		if err != nil || !res.Duplicate {
 			t.Fatalf("again: command %d (%s): %v, duplicate %v", i, c.CommandName(), err, res.Duplicate)
 		}
 	}
+}
+
+// principalCtx carries the principal the demo gives c as: the
+// administrator for the directory, the municipality's coordinator for a
+// map.
+func principalCtx(t *testing.T, ctx context.Context, ds *demo.Dataset, c command.Command) context.Context {
+	t.Helper()
+	p, err := ds.Principal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return access.WithPrincipal(ctx, p)
 }
