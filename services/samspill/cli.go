@@ -72,7 +72,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	add(groupRun, cmdUp(stdout, stderr), cmdDemo(stdout), cmdVersion(stdout))
 	add(groupServer, cmdMap(stdout, stderr), cmdActor(stdout, stderr), cmdRelation(stdout, stderr),
 		cmdCoordinator(stdout, stderr), cmdPlan(stdout, stderr), cmdParticipation(stdout, stderr),
-		cmdConsent(stdout, stderr), cmdDirectory(stdout, stderr), cmdCommand(stdout),
+		cmdConsent(stdout, stderr), cmdDirectory(stdout, stderr), cmdCommand(stdout), cmdToken(stdout, stderr), cmdAudit(stdout),
 		cmdImport(stdout, stderr), cmdExport(stdout))
 	add(groupOffline, cmdMetrics(stdout), cmdAnalyse(stdout), cmdRender(stdout))
 	root.SetHelpCommandGroupID(groupRun)

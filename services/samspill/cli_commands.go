@@ -405,6 +405,11 @@ func mapCommandSpecs() []cmdSpec {
 			}},
 		{use: "close MAP", short: "close a map", name: command.CmdCloseMap, args: []string{"mapId"},
 			params: []param{req(pick("reason", "reason", []string{"follow-up-ended", "moved", "deceased", "duplicate", "other"}, "why the map is closed"))}},
+		{use: "grant MAP", short: "assign the map to a coordinator (administrators)", name: command.CmdGrantAccess, args: []string{"mapId"},
+			long:   "Assigns the map to the coordinator whose principal (subject) is --principal\n(command grant_access): from now on they may read and write it.",
+			params: []param{req(str("principal", "principal", "the coordinator's principal, e.g. token:<id> or their sign-in subject"))}},
+		{use: "revoke MAP", short: "end a coordinator's assignment to the map (administrators)", name: command.CmdRevokeAccess, args: []string{"mapId"},
+			params: []param{req(str("principal", "principal", "the coordinator's principal"))}},
 		{use: "erase MAP", short: "erase a map's personal data by shredding its key (cannot be undone)", name: command.CmdEraseMap, args: []string{"mapId"},
 			params: []param{req(pick("basis", "basis", []string{"citizen-request", "retention-expired", "entered-in-error"}, "the legal basis of the erasure (citizen-request: GDPR art. 17)"))}},
 	}

@@ -122,6 +122,9 @@ func (e *problemError) message() string {
 	if e.Field != "" {
 		msg += " (field " + e.Field + ")"
 	}
+	if e.Status == http.StatusUnauthorized {
+		msg += " — sign in with --token or $SAMSPILL_TOKEN (an administrator makes tokens with `samspill token create`)"
+	}
 	return msg
 }
 
