@@ -50,6 +50,18 @@ build: ## Build bin/samspill
 run: build ## Build, then run `samspill up` with the demo region; it prints where to look
 	bin/samspill up --data $(DATA) --demo-seed $(DEMO_SEED)
 
+.PHONY: cluster
+cluster: build nats-server dev-certs ## Start a three-node JetStream cluster (bin/nats-server on loopback, TLS, encrypted) and `samspill up` on it with the demo, replicas 3; Ctrl-C stops all
+	@set -a; . deploy/nats/tls/dev.env; set +a; \
+	mkdir -p .samspill/nats-cluster; \
+	pids=""; for n in 1 2 3; do \
+		bin/nats-server -c deploy/nats/cluster/n$$n.conf > .samspill/nats-cluster/n$$n.log 2>&1 & pids="$$pids $$!"; \
+	done; \
+	trap 'kill $$pids 2>/dev/null; wait $$pids 2>/dev/null' EXIT INT TERM; \
+	echo "==> nats-server samspill-n1, -n2, -n3 (logs in .samspill/nats-cluster/)"; \
+	bin/samspill up --data $(DATA)/cluster --demo-seed $(DEMO_SEED) --replicas 3 --nats-tls deploy/nats/tls \
+		--nats tls://127.0.0.1:4222,tls://127.0.0.1:4223,tls://127.0.0.1:4224
+
 .PHONY: test
 test: chromium ## Vet and test every module on its own (GOWORK=off), as CI does
 	@$(call each_module,GOWORK=off $(GO) vet ./... && GOWORK=off $(GO) test -count=1 ./...)

@@ -21,6 +21,7 @@ import (
 
 	"github.com/samspill/samspill/pkg/access"
 	"github.com/samspill/samspill/pkg/audit"
+	"github.com/samspill/samspill/pkg/daemon"
 	"github.com/samspill/samspill/pkg/date"
 	"github.com/samspill/samspill/pkg/devidp"
 	"github.com/samspill/samspill/pkg/draw"
@@ -42,6 +43,14 @@ type upConfig struct {
 	data     string
 	httpAddr string
 	natsPort int
+	// natsURL, when set, is an external NATS server or cluster to use
+	// instead of the embedded one; natsTLS is the folder with ca.pem and
+	// each service's client certificate <user>.pem and <user>-key.pem
+	// (as `make dev-certs` writes deploy/nats/tls).
+	natsURL, natsTLS string
+	// replicas of every stream and bucket: 1 on one node, 3 on a
+	// three-node cluster.
+	replicas int
 	demoSeed int64
 	sync     string
 	logJSON  bool
@@ -88,6 +97,9 @@ func cmdUp(stdout, stderr io.Writer) *cobra.Command {
 	_ = cmd.MarkFlagDirname("data")
 	fs.StringVar(&cfg.httpAddr, "http", "127.0.0.1:8080", "HTTP listen address (loopback)")
 	fs.IntVar(&cfg.natsPort, "nats-port", 4222, "port of the embedded NATS server on 127.0.0.1 (0: any free port)")
+	fs.StringVar(&cfg.natsURL, "nats", "", "use this external NATS server or cluster (comma-separated URLs, e.g. tls://127.0.0.1:4222,tls://127.0.0.1:4223) instead of the embedded one")
+	fs.StringVar(&cfg.natsTLS, "nats-tls", "", "with --nats: `folder` with ca.pem and each service's client certificate <user>.pem, <user>-key.pem (make dev-certs: deploy/nats/tls)")
+	fs.IntVar(&cfg.replicas, "replicas", 1, "replicas of every stream and bucket: 1 on one node, 3 on a three-node cluster (with --nats)")
 	fs.Int64Var(&cfg.demoSeed, "demo-seed", 0, "load the demo region with this seed on first start (0: none)")
 	choiceFlag(cmd, fs, &cfg.sync, "sync", "always", []string{"always", "interval"}, "store durability: always (fsync before every acknowledgement) or interval (every 2 minutes)")
 	choiceFlag(cmd, fs, &cfg.logFormat, "log-format", telemetry.LogText, []string{telemetry.LogText, telemetry.LogJSON}, "log lines as text or json (with trace_id and span_id while tracing)")
@@ -97,6 +109,9 @@ func cmdUp(stdout, stderr io.Writer) *cobra.Command {
 }
 
 func up(ctx context.Context, cfg upConfig, stdout io.Writer, logger *slog.Logger) error {
+	if cfg.replicas < 1 {
+		cfg.replicas = 1
+	}
 	if err := os.MkdirAll(cfg.data, 0o700); err != nil {
 		return fmt.Errorf("data folder: %w", err)
 	}
@@ -130,16 +145,11 @@ func up(ctx context.Context, cfg upConfig, stdout io.Writer, logger *slog.Logger
 		return err
 	}
 	verifier := signer.Verifier()
-	srv, err := jsserver.Start(ctx, jsserver.Config{
-		StoreDir:   filepath.Join(cfg.data, "jetstream"),
-		Port:       cfg.natsPort,
-		SyncAlways: cfg.sync == "always",
-		Logger:     logger.With("service", "nats"),
-	})
+	dial, natsURL, stopNATS, err := startNATS(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
-	defer srv.Shutdown()
+	defer stopNATS()
 	// The HTTP listener comes first: the development identity provider's
 	// issuer URL is its address.
 	ln, err := net.Listen("tcp", cfg.httpAddr)
@@ -158,7 +168,7 @@ func up(ctx context.Context, cfg upConfig, stdout io.Writer, logger *slog.Logger
 	}
 	conns := map[string]*nats.Conn{}
 	connect := func(user string) (*nats.Conn, error) {
-		nc, err := srv.Connect(user)
+		nc, err := dial(user)
 		if err != nil {
 			return nil, err
 		}
@@ -183,7 +193,12 @@ func up(ctx context.Context, cfg upConfig, stdout io.Writer, logger *slog.Logger
 	if err != nil {
 		return err
 	}
-	auths, err := auth.Boot(ctx, anc, auth.Options{Signer: signer, Replicas: 1, Logger: logger.With("service", "auth"), Metrics: metrics,
+	if cfg.natsURL != "" {
+		if err := waitJetStream(ctx, anc, logger); err != nil {
+			return err
+		}
+	}
+	auths, err := auth.Boot(ctx, anc, auth.Options{Signer: signer, Replicas: cfg.replicas, Logger: logger.With("service", "auth"), Metrics: metrics,
 		OIDC: &auth.OIDCConfig{Issuer: idp.Issuer(), JWKSURL: idp.JWKSURL(), Audiences: []string{webClientID}}})
 	if err != nil {
 		return err
@@ -202,7 +217,7 @@ func up(ctx context.Context, cfg upConfig, stdout io.Writer, logger *slog.Logger
 	if err != nil {
 		return err
 	}
-	cmds, err := command.Boot(ctx, nc, command.Options{MasterKey: key, Replicas: 1, Logger: logger.With("service", "command"), Metrics: metrics,
+	cmds, err := command.Boot(ctx, nc, command.Options{MasterKey: key, Replicas: cfg.replicas, Logger: logger.With("service", "command"), Metrics: metrics,
 		Verifier: verifier, Audit: crec})
 	if err != nil {
 		return err
@@ -216,7 +231,7 @@ func up(ctx context.Context, cfg upConfig, stdout io.Writer, logger *slog.Logger
 	if err != nil {
 		return err
 	}
-	graphs, err := graph.Boot(ctx, gnc, graph.Options{MasterKey: key, Replicas: 1, Logger: logger.With("service", "graph"), Metrics: metrics,
+	graphs, err := graph.Boot(ctx, gnc, graph.Options{MasterKey: key, Replicas: cfg.replicas, Logger: logger.With("service", "graph"), Metrics: metrics,
 		Verifier: verifier, Audit: grec})
 	if err != nil {
 		return err
@@ -245,7 +260,7 @@ func up(ctx context.Context, cfg upConfig, stdout io.Writer, logger *slog.Logger
 	if err != nil {
 		return err
 	}
-	gapSvc, err := gap.Boot(ctx, pnc, gap.Config{Replicas: 1, Logger: logger.With("service", "gap"), Metrics: metrics,
+	gapSvc, err := gap.Boot(ctx, pnc, gap.Config{Replicas: cfg.replicas, Logger: logger.With("service", "gap"), Metrics: metrics,
 		Verifier: verifier, Audit: prec})
 	if err != nil {
 		return err
@@ -263,7 +278,7 @@ func up(ctx context.Context, cfg upConfig, stdout io.Writer, logger *slog.Logger
 	if err != nil {
 		return err
 	}
-	pictures, err := picture.Boot(ctx, rnc, picture.Options{MasterKey: key, Replicas: 1, Logger: logger.With("service", "picture"), Metrics: metrics,
+	pictures, err := picture.Boot(ctx, rnc, picture.Options{MasterKey: key, Replicas: cfg.replicas, Logger: logger.With("service", "picture"), Metrics: metrics,
 		Draw: draw.Options{Logger: logger.With("service", "picture"), Command: workerCommand(cfg.drawWorker)}, Verifier: verifier, Audit: rrec})
 	if err != nil {
 		return err
@@ -271,7 +286,7 @@ func up(ctx context.Context, cfg upConfig, stdout io.Writer, logger *slog.Logger
 	defer pictures.Stop()
 
 	mux := apiRoutes(apiServices{commands: cmds.Service, graph: graphs.Service, gaps: gapSvc.Service, pictures: pictures.Service,
-		auth: auths.Service, healthy: nc.IsConnected, natsURL: srv.ClientURL()})
+		auth: auths.Service, healthy: nc.IsConnected, natsURL: natsURL})
 	// The development identity provider, at /idp/.
 	mux.Mount(idp.Routes())
 	// The web application, under /app/, reaches the services over NATS
@@ -308,7 +323,7 @@ func up(ctx context.Context, cfg upConfig, stdout io.Writer, logger *slog.Logger
              (one map: 'samspill.gap.*.<mapId>.>', one municipality: 'samspill.gap.3203.>', openings only: 'samspill.gap.*.*.*.*.opened')
   Data:      %s
 Stop with Ctrl-C.
-`, ln.Addr(), adminTokenFile, ln.Addr(), ln.Addr(), ln.Addr(), ln.Addr(), ln.Addr(), srv.ClientURL(), srv.ClientURL(), cfg.data)
+`, ln.Addr(), adminTokenFile, ln.Addr(), ln.Addr(), ln.Addr(), ln.Addr(), ln.Addr(), natsURL, natsURL, cfg.data)
 
 	select {
 	case <-ctx.Done():
@@ -336,6 +351,75 @@ Stop with Ctrl-C.
 		}
 	}
 	return nil
+}
+
+// startNATS starts the embedded JetStream server, or (with cfg.natsURL)
+// prepares to connect to an external one. It returns how each service
+// connects as its own NATS user, the URL clients use, and a stop
+// function.
+func startNATS(ctx context.Context, cfg upConfig, logger *slog.Logger) (func(user string) (*nats.Conn, error), string, func(), error) {
+	if cfg.natsURL == "" {
+		if cfg.replicas > 1 {
+			return nil, "", nil, usageError{"--replicas above 1 needs a cluster: --nats"}
+		}
+		srv, err := jsserver.Start(ctx, jsserver.Config{
+			StoreDir:   filepath.Join(cfg.data, "jetstream"),
+			Port:       cfg.natsPort,
+			SyncAlways: cfg.sync == "always",
+			Logger:     logger.With("service", "nats"),
+		})
+		if err != nil {
+			return nil, "", nil, err
+		}
+		return func(user string) (*nats.Conn, error) { return srv.Connect(user) }, srv.ClientURL(), srv.Shutdown, nil
+	}
+	// An external server knows each service by its client certificate
+	// (deploy/nats: verify_and_map); the daemon package dials as the
+	// standalone services do, with the user's inbox prefix and endless
+	// reconnects, so a node lost in a cluster is ridden out.
+	dial := func(user string) (*nats.Conn, error) {
+		f := daemon.Flags{NATS: cfg.natsURL}
+		if cfg.natsTLS != "" {
+			f.TLSCert = filepath.Join(cfg.natsTLS, user+".pem")
+			f.TLSKey = filepath.Join(cfg.natsTLS, user+"-key.pem")
+			f.TLSCA = filepath.Join(cfg.natsTLS, "ca.pem")
+		}
+		// The servers may still be starting: try for a minute.
+		deadline := time.Now().Add(time.Minute)
+		for {
+			nc, err := f.Dial(user)
+			if err == nil || time.Now().After(deadline) || ctx.Err() != nil {
+				return nc, err
+			}
+			logger.Info("waiting for NATS", "url", cfg.natsURL, "user", user, "err", err)
+			time.Sleep(time.Second)
+		}
+	}
+	return dial, cfg.natsURL, func() {}, nil
+}
+
+// waitJetStream waits until JetStream answers (a cluster elects its meta
+// leader a few seconds after its nodes start), for a minute at most.
+func waitJetStream(ctx context.Context, nc *nats.Conn, logger *slog.Logger) error {
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	for {
+		attempt, cancelAttempt := context.WithTimeout(ctx, 2*time.Second)
+		_, err := js.AccountInfo(attempt)
+		cancelAttempt()
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("JetStream at %s does not answer: %w", nc.ConnectedUrl(), err)
+		}
+		logger.Info("waiting for JetStream", "err", err)
+		time.Sleep(500 * time.Millisecond)
+	}
 }
 
 // webClientID is the web application's client id at the development
