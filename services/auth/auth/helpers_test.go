@@ -3,21 +3,19 @@ package auth_test
 import (
 	"bytes"
 	"context"
-	"crypto/ed25519"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-	"github.com/nats-io/nats.go/micro"
 
 	"github.com/samspill/samspill/pkg/access"
+	"github.com/samspill/samspill/pkg/access/accesstest"
 	"github.com/samspill/samspill/pkg/audit"
 	"github.com/samspill/samspill/pkg/jsserver/jsservertest"
 	"github.com/samspill/samspill/services/auth/auth"
@@ -63,12 +61,9 @@ func start(t *testing.T, oidc *auth.OIDCConfig) *env {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
 	srv := jsservertest.Start(t)
-	seed := bytes.Repeat([]byte{7}, ed25519.SeedSize)
-	signer, err := access.NewSigner(ed25519.NewKeyFromSeed(seed), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	signer := accesstest.Signer(t, 7, nil)
 	e := &env{t: t, ctx: ctx, srv: srv, js: srv.JetStream(), nc: srv.Conn(), signer: signer, clock: &clock{t: time.Now()}}
+	var err error
 	e.run, err = auth.Boot(ctx, srv.Conn(), auth.Options{Signer: signer, OIDC: oidc, Replicas: 1, Now: e.clock.Now})
 	if err != nil {
 		t.Fatal(err)
@@ -83,40 +78,26 @@ func start(t *testing.T, oidc *auth.OIDCConfig) *env {
 // assertion signs p.
 func (e *env) assertion(p access.Principal) string {
 	e.t.Helper()
-	tok, _, err := e.signer.Sign(p)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return tok
+	return accesstest.Token(e.t, e.signer, p)
 }
 
 // request sends a micro request as p (nil: no assertion) and returns the
 // status (200 on success) and the body.
 func (e *env) request(subject string, p *access.Principal, body any) (int, []byte) {
 	e.t.Helper()
-	msg := nats.NewMsg(subject)
+	tok := ""
 	if p != nil {
-		msg.Header.Set(access.HeaderAssertion, e.assertion(*p))
+		tok = e.assertion(*p)
 	}
+	var data []byte
 	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
+		var err error
+		if data, err = json.Marshal(body); err != nil {
 			e.t.Fatal(err)
 		}
-		msg.Data = b
 	}
-	reply, err := e.nc.RequestMsg(msg, 10*time.Second)
-	if err != nil {
-		e.t.Fatalf("%s: %v", subject, err)
-	}
-	if code := reply.Header.Get(micro.ErrorCodeHeader); code != "" {
-		st, err := strconv.Atoi(code)
-		if err != nil {
-			e.t.Fatalf("%s: error code %q", subject, code)
-		}
-		return st, reply.Data
-	}
-	return http.StatusOK, reply.Data
+	reply := accesstest.Request(e.t, e.nc, tok, "", subject, string(data))
+	return accesstest.Status(e.t, reply), reply.Data
 }
 
 // do sends an HTTP request with bearer (empty: none) and returns the

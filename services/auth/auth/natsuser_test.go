@@ -2,12 +2,12 @@ package auth_test
 
 import (
 	"context"
-	"crypto/ed25519"
 	"net/http"
 	"testing"
 	"time"
 
 	"github.com/samspill/samspill/pkg/access"
+	"github.com/samspill/samspill/pkg/access/accesstest"
 	"github.com/samspill/samspill/pkg/audit"
 	"github.com/samspill/samspill/pkg/jsserver/jsservertest"
 	"github.com/samspill/samspill/services/auth/auth"
@@ -21,14 +21,7 @@ func TestRunsAsItsOwnUser(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	srv := jsservertest.Start(t)
-	_, key, err := ed25519.GenerateKey(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, err := access.NewSigner(key, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	signer := accesstest.Signer(t, 7, nil)
 	nc, err := srv.Connect(auth.User)
 	if err != nil {
 		t.Fatal(err)

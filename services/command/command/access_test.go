@@ -2,24 +2,21 @@ package command_test
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nats-io/nats.go/micro"
 
 	"github.com/samspill/samspill/pkg/access"
+	"github.com/samspill/samspill/pkg/access/accesstest"
 	"github.com/samspill/samspill/pkg/audit"
 	"github.com/samspill/samspill/pkg/event"
 	"github.com/samspill/samspill/services/command/command"
@@ -32,52 +29,6 @@ var (
 	analyst     = access.Principal{Subject: "analyst-1", Role: access.Analyst, Municipality: "3203", Via: "oidc"}
 	integration = access.Principal{Subject: "token.integration-1", Role: access.Integration, Grants: []string{"map.>", "directory.>"}, Via: "token"}
 )
-
-// audits reads the whole audit stream back with an ordered consumer on
-// samspill.audit.>.
-func (f *fixture) audits() []audit.Record {
-	f.t.Helper()
-	ctx := context.Background()
-	st, err := f.srv.JetStream().Stream(ctx, audit.Stream)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	info, err := st.Info(ctx)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	n := int(info.State.Msgs)
-	if n == 0 {
-		return nil
-	}
-	cons, err := st.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{audit.SubjectPrefix + ".>"}})
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	out := make([]audit.Record, 0, n)
-	for len(out) < n {
-		batch, err := cons.Fetch(n-len(out), jetstream.FetchMaxWait(5*time.Second))
-		if err != nil {
-			f.t.Fatal(err)
-		}
-		got := 0
-		for msg := range batch.Messages() {
-			var r audit.Record
-			if err := json.Unmarshal(msg.Data(), &r); err != nil {
-				f.t.Fatalf("audit record %s: %v", msg.Data(), err)
-			}
-			if msg.Subject() != r.NATSSubject() {
-				f.t.Fatalf("audit record stored at %s, its subject is %s", msg.Subject(), r.NATSSubject())
-			}
-			out = append(out, r)
-			got++
-		}
-		if got == 0 {
-			f.t.Fatalf("read %d of %d audit records", len(out), n)
-		}
-	}
-	return out
-}
 
 // reply is a command's answer, from either transport.
 type reply struct {
@@ -92,24 +43,13 @@ type sender func(t *testing.T, tok string, name command.Name, body string) reply
 func natsSender(nc *nats.Conn) sender {
 	return func(t *testing.T, tok string, name command.Name, body string) reply {
 		t.Helper()
-		msg := &nats.Msg{Subject: command.SubjectPrefix + "." + string(name), Data: []byte(body), Header: nats.Header{}}
-		if tok != "" {
-			msg.Header.Set(access.HeaderAssertion, tok)
-		}
-		m, err := nc.RequestMsg(msg, 10*time.Second)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if code := m.Header.Get(micro.ErrorCodeHeader); code != "" {
-			status, err := strconv.Atoi(code)
-			if err != nil {
-				t.Fatalf("error code %q", code)
-			}
+		m := accesstest.Request(t, nc, tok, "", command.SubjectPrefix+"."+string(name), body)
+		if m.Header.Get(micro.ErrorCodeHeader) != "" {
 			var e command.Error
 			if err := json.Unmarshal(m.Data, &e); err != nil {
 				t.Fatalf("error body %s: %v", m.Data, err)
 			}
-			return reply{status: status, code: string(e.Code), body: string(m.Data)}
+			return reply{status: accesstest.Status(t, m), code: string(e.Code), body: string(m.Data)}
 		}
 		var res command.Result
 		if err := json.Unmarshal(m.Data, &res); err != nil {
@@ -216,26 +156,11 @@ func TestWhoMayGiveWhichCommand(t *testing.T) {
 	}
 
 	good := signer(t, nil)
-	_, forgedKey, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	forger, err := access.NewSigner(forgedKey, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	late := signer(t, func() time.Time { return time.Now().Add(-time.Hour) })
-	tokens := map[string]string{"none": ""}
+	tokens := map[string]string{"none": "",
+		"forged":  accesstest.Token(t, accesstest.Signer(t, 1, nil), coordA),
+		"expired": accesstest.Token(t, signer(t, func() time.Time { return time.Now().Add(-time.Hour) }), coordA)}
 	for _, p := range []access.Principal{coordA, coordB, admin, analyst, integration} {
-		if tokens[p.Subject], _, err = good.Sign(p); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if tokens["forged"], _, err = forger.Sign(coordA); err != nil {
-		t.Fatal(err)
-	}
-	if tokens["expired"], _, err = late.Sign(coordA); err != nil {
-		t.Fatal(err)
+		tokens[p.Subject] = accesstest.Token(t, good, p)
 	}
 	purpose := map[string]access.Purpose{"coord-a": access.PurposeCoordination, "coord-b": access.PurposeCoordination, "admin-1": access.PurposeSysAdmin}
 	role := map[string]access.Role{"coord-a": access.Coordinator, "coord-b": access.Coordinator, "admin-1": access.Admin,
@@ -264,7 +189,7 @@ func TestWhoMayGiveWhichCommand(t *testing.T) {
 			f := newFixture(t)
 			send := tr.start(f)
 			for _, st := range steps {
-				head, trail := f.head(), len(f.audits())
+				head, trail := f.head(), accesstest.AuditHead(t, f.srv.JetStream())
 				got := send(t, tokens[st.who], st.cmd, st.body)
 				if got.status != st.status || got.code != st.code {
 					t.Fatalf("%s: %d %q, want %d %q (%s)", st.what, got.status, got.code, st.status, st.code, got.body)
@@ -273,7 +198,7 @@ func TestWhoMayGiveWhichCommand(t *testing.T) {
 				if ok := st.status < 300; (ok && wrote != 1) || (!ok && wrote != 0) {
 					t.Fatalf("%s: answered %d and wrote %d events", st.what, st.status, wrote)
 				}
-				recs := f.audits()[trail:]
+				recs := accesstest.AuditSince(t, f.srv.JetStream(), trail)
 				if st.outcome == "" {
 					if len(recs) != 0 {
 						t.Fatalf("%s: a request without a verified principal left audit records %+v", st.what, recs)
@@ -443,7 +368,7 @@ func TestImportNeedsTheRightRole(t *testing.T) {
 	// Audited: three bundles refused, one imported, then one map refused;
 	// each entry the bundle registered as register_entry.
 	got := map[string]int{}
-	for _, r := range f.audits() {
+	for _, r := range accesstest.AuditSince(t, f.srv.JetStream(), 0) {
 		got[r.Operation+" "+r.Kind+" "+r.Outcome]++
 	}
 	want := map[string]int{"cmd.import directory denied": 3, "cmd.import directory allowed": 1, "cmd.import map denied": 1,

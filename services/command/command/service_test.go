@@ -2,7 +2,6 @@ package command_test
 
 import (
 	"context"
-	"crypto/ed25519"
 	"errors"
 	"strings"
 	"sync"
@@ -12,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/samspill/samspill/pkg/access"
+	"github.com/samspill/samspill/pkg/access/accesstest"
 	"github.com/samspill/samspill/pkg/audit"
 	"github.com/samspill/samspill/pkg/date"
 	"github.com/samspill/samspill/pkg/event"
@@ -47,14 +47,7 @@ func as(p access.Principal) context.Context {
 }
 
 // signer signs the tests' assertions with a fixed key.
-func signer(t testing.TB, now func() time.Time) *access.Signer {
-	t.Helper()
-	s, err := access.NewSigner(ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize)), now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
+func signer(tb testing.TB, now func() time.Time) *access.Signer { return accesstest.Signer(tb, 0, now) }
 
 // auditStream makes the audit stream on srv, as the access service does.
 func auditStream(t testing.TB, srv *jsservertest.Server) {

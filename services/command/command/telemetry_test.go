@@ -20,6 +20,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/samspill/samspill/pkg/access"
+	"github.com/samspill/samspill/pkg/access/accesstest"
 	"github.com/samspill/samspill/pkg/audit"
 	"github.com/samspill/samspill/pkg/event"
 	"github.com/samspill/samspill/pkg/jsserver/jsservertest"
@@ -69,10 +70,7 @@ func TestCommandTraceCrossesHTTPAndNATS(t *testing.T) {
 	srv := jsservertest.Start(t)
 	auditStream(t, srv)
 	sg := signer(t, nil)
-	tok, _, err := sg.Sign(coordinator)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := accesstest.Token(t, sg, coordinator)
 	ctx := telemetry.WithTracerProvider(context.Background(), tp)
 	r, err := command.Boot(ctx, srv.Conn(), command.Options{MasterKey: master, Replicas: 1,
 		Verifier: sg.Verifier(), Audit: audit.NewWriter(srv.JetStream(), "command", nil)})
@@ -170,9 +168,7 @@ func TestCommandMetrics(t *testing.T) {
 	defer hs.Close()
 	bearer := map[access.Role]string{}
 	for _, p := range []access.Principal{coordinator, admin} {
-		if bearer[p.Role], _, err = sg.Sign(p); err != nil {
-			t.Fatal(err)
-		}
+		bearer[p.Role] = accesstest.Token(t, sg, p)
 	}
 	postAs := func(role access.Role, name, body string) command.Result {
 		t.Helper()

@@ -15,6 +15,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/samspill/samspill/pkg/access"
+	"github.com/samspill/samspill/pkg/access/accesstest"
 	"github.com/samspill/samspill/services/command/command"
 )
 
@@ -26,22 +27,14 @@ func (f *fixture) bearer() (*httptest.Server, func(*http.Request, access.Princip
 	srv := httptest.NewServer(access.HTTP(sg.Verifier(), f.svc.Handler()))
 	f.t.Cleanup(srv.Close)
 	return srv, func(r *http.Request, p access.Principal) {
-		tok, _, err := sg.Sign(p)
-		if err != nil {
-			f.t.Fatal(err)
-		}
-		r.Header.Set("Authorization", "Bearer "+tok)
+		r.Header.Set("Authorization", "Bearer "+accesstest.Token(f.t, sg, p))
 	}
 }
 
 // assertion returns NATS headers with the assertion of p.
 func assertion(t testing.TB, p access.Principal) nats.Header {
 	t.Helper()
-	tok, _, err := signer(t, nil).Sign(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return nats.Header{access.HeaderAssertion: {tok}}
+	return nats.Header{access.HeaderAssertion: {accesstest.Token(t, signer(t, nil), p)}}
 }
 
 func TestMicroEndpoints(t *testing.T) {

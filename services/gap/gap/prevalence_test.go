@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/samspill/samspill/pkg/access/accesstest"
 	"github.com/samspill/samspill/pkg/date"
 	"github.com/samspill/samspill/pkg/stakeholder"
 	"github.com/samspill/samspill/services/command/command"
@@ -55,7 +56,7 @@ func TestPrevalenceOverTime(t *testing.T) {
 	e.settle(g, last)
 	// An integration that may read every area reaches every refusal of a
 	// malformed or unknown query.
-	h := as(t, reader, g.Handler())
+	h := accesstest.Bearer(t, signer(t), reader, g.Handler())
 	nc := e.srv.Conn()
 	m, err := g.AddMicro(context.Background(), nc)
 	if err != nil {
@@ -196,7 +197,7 @@ func TestPrevalenceOverTime(t *testing.T) {
 
 	ask := func(body string) (*gap.PrevalenceAnswer, string, string) {
 		t.Helper()
-		msg := request(t, nc, token(t, signer, reader), "", gap.PrevalenceSubject, body)
+		msg := accesstest.Request(t, nc, accesstest.Token(t, signer(t), reader), "", gap.PrevalenceSubject, body)
 		var e struct {
 			Field string `json:"field"`
 		}

@@ -20,6 +20,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/samspill/samspill/pkg/access"
+	"github.com/samspill/samspill/pkg/access/accesstest"
 	"github.com/samspill/samspill/pkg/audit"
 	"github.com/samspill/samspill/pkg/date"
 	"github.com/samspill/samspill/pkg/event"
@@ -108,7 +109,7 @@ func (e *env) start(opts ...func(*gap.Config)) *gap.Service {
 	e.t.Helper()
 	cfg := gap.Config{Clock: func() time.Time { return *e.now.Load() }, Location: time.UTC, Reevaluate: -1, SystemInterval: -1,
 		Logger:   slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Verifier: signer.Verifier(), Audit: audit.NewWriter(e.srv.JetStream(), "gap", nil)}
+		Verifier: signer(e.t).Verifier(), Audit: audit.NewWriter(e.srv.JetStream(), "gap", nil)}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -677,7 +678,7 @@ func TestQueries(t *testing.T) {
 	// who else may ask).
 	ask := func(q string) (*gap.Answer, string) {
 		t.Helper()
-		msg := request(t, nc, token(t, signer, reader), "", gap.QuerySubject, q)
+		msg := accesstest.Request(t, nc, accesstest.Token(t, signer(t), reader), "", gap.QuerySubject, q)
 		if code := msg.Header.Get("Nats-Service-Error-Code"); code != "" {
 			return nil, code
 		}
@@ -708,7 +709,7 @@ func TestQueries(t *testing.T) {
 		}
 	}
 
-	h := as(t, reader, g.Handler())
+	h := accesstest.Bearer(t, signer(t), reader, g.Handler())
 	for url, want := range map[string]int{
 		"/v1/maps/" + o.mapID + "/gaps":            200,
 		"/v1/maps/" + o.mapID + "/gaps?lang=nb":    200,

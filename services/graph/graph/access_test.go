@@ -3,21 +3,17 @@ package graph_test
 import (
 	"bytes"
 	"context"
-	"crypto/ed25519"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/samspill/samspill/pkg/access"
+	"github.com/samspill/samspill/pkg/access/accesstest"
 	"github.com/samspill/samspill/pkg/audit"
 	"github.com/samspill/samspill/pkg/event"
 	"github.com/samspill/samspill/pkg/stakeholder"
@@ -25,9 +21,12 @@ import (
 	"github.com/samspill/samspill/services/graph/graph"
 )
 
-// The access service's key in these tests, and the principals.
+// signer signs the assertions of these tests with the access service's
+// key.
+func signer(tb testing.TB) *access.Signer { return accesstest.Signer(tb, 9, nil) }
+
+// The principals of these tests.
 var (
-	signer = newSigner(9, nil)
 	// opener is who env.do opens maps as: they are assigned to them.
 	opener = access.Principal{Subject: "t", Role: access.Coordinator}
 	// analyst reads the aggregates of 3203, where env's maps are.
@@ -42,93 +41,6 @@ var (
 	// admin registers the directory's entries.
 	admin = access.Principal{Subject: "usr:ada", Role: access.Admin}
 )
-
-func newSigner(seed byte, now func() time.Time) *access.Signer {
-	s, err := access.NewSigner(ed25519.NewKeyFromSeed(bytes.Repeat([]byte{seed}, ed25519.SeedSize)), now)
-	if err != nil {
-		panic(err)
-	}
-	return s
-}
-
-func token(t testing.TB, s *access.Signer, p access.Principal) string {
-	t.Helper()
-	tok, _, err := s.Sign(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
-}
-
-// as serves h, behind access.HTTP, to requests that carry p's assertion
-// as their bearer token.
-func as(t testing.TB, p access.Principal, h http.Handler) http.Handler {
-	edge := access.HTTP(signer.Verifier(), h)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.Header.Set("Authorization", "Bearer "+token(t, signer, p))
-		edge.ServeHTTP(w, r)
-	})
-}
-
-// request sends a NATS request with tok as its assertion (none when
-// empty) and purpose as its purpose of use (the role's default when
-// empty).
-func request(t testing.TB, nc *nats.Conn, tok, purpose, subject, body string) *nats.Msg {
-	t.Helper()
-	m := nats.NewMsg(subject)
-	m.Data = []byte(body)
-	if tok != "" {
-		m.Header.Set(access.HeaderAssertion, tok)
-	}
-	if purpose != "" {
-		m.Header.Set(access.HeaderPurpose, purpose)
-	}
-	msg, err := nc.RequestMsg(m, 10*time.Second)
-	if err != nil {
-		t.Fatalf("%s %s: %v", subject, body, err)
-	}
-	return msg
-}
-
-// auditHead is the sequence of the audit stream's last record.
-func auditHead(t testing.TB, js jetstream.JetStream) uint64 {
-	t.Helper()
-	s, err := js.Stream(context.Background(), audit.Stream)
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := s.Info(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return info.State.LastSeq
-}
-
-// auditSince reads the audit records stored after the sequence from.
-func auditSince(t testing.TB, js jetstream.JetStream, from uint64) []audit.Record {
-	t.Helper()
-	ctx := context.Background()
-	s, err := js.Stream(ctx, audit.Stream)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []audit.Record
-	for seq := from + 1; seq <= auditHead(t, js); seq++ {
-		m, err := s.GetMsg(ctx, seq)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var r audit.Record
-		if err := json.Unmarshal(m.Data, &r); err != nil {
-			t.Fatal(err)
-		}
-		if m.Subject != r.NATSSubject() {
-			t.Fatalf("record %s stored under %s", r.NATSSubject(), m.Subject)
-		}
-		out = append(out, r)
-	}
-	return out
-}
 
 // grantOrRevoke appends access_granted or access_revoked to a map, as the
 // command grant_access or revoke_access of an administrator does.
@@ -152,84 +64,6 @@ func (e *env) grantOrRevoke(mapID string, data event.Data) uint64 {
 	return res.Last
 }
 
-// wantAudit is the record one request leaves in the audit trail.
-type wantAudit struct {
-	subject, purpose, operation, kind, resource, outcome string
-}
-
-// accessCase is one request of one principal, over NATS and over HTTP.
-type accessCase struct {
-	name string
-	// tok is the assertion sent ("" none), purpose the purpose of use.
-	tok, purpose string
-	// subject and body over NATS, url over HTTP.
-	subject, body, url string
-	status             int
-	// httpStatus is the status over HTTP when it is not status.
-	httpStatus int
-	// audit is the record the request leaves; nil: none.
-	audit *wantAudit
-	// check looks at an allowed answer's body.
-	check func(t *testing.T, body []byte)
-}
-
-// runAccess sends each case over NATS and over HTTP and checks the status
-// and the audit trail.
-func runAccess(t *testing.T, js jetstream.JetStream, nc *nats.Conn, h http.Handler, cases []accessCase) {
-	t.Helper()
-	edge := access.HTTP(signer.Verifier(), h)
-	for _, c := range cases {
-		for _, via := range []string{"nats", "http"} {
-			before := auditHead(t, js)
-			var status int
-			var body []byte
-			if via == "nats" {
-				msg := request(t, nc, c.tok, c.purpose, c.subject, c.body)
-				status = 200
-				if code := msg.Header.Get("Nats-Service-Error-Code"); code != "" {
-					status, _ = strconv.Atoi(code)
-				}
-				body = msg.Data
-			} else {
-				r := httptest.NewRequest(http.MethodGet, c.url, nil)
-				if c.tok != "" {
-					r.Header.Set("Authorization", "Bearer "+c.tok)
-				}
-				if c.purpose != "" {
-					r.Header.Set(access.HeaderPurpose, c.purpose)
-				}
-				rec := httptest.NewRecorder()
-				edge.ServeHTTP(rec, r)
-				status, body = rec.Code, rec.Body.Bytes()
-			}
-			want := c.status
-			if via == "http" && c.httpStatus != 0 {
-				want = c.httpStatus
-			}
-			if status != want {
-				t.Errorf("%s over %s: %d, want %d: %.300s", c.name, via, status, want, body)
-				continue
-			}
-			if status == 200 && c.check != nil {
-				c.check(t, body)
-			}
-			recs := auditSince(t, js, before)
-			switch {
-			case c.audit == nil && len(recs) != 0:
-				t.Errorf("%s over %s: audited %+v, want nothing", c.name, via, recs)
-			case c.audit != nil && len(recs) != 1:
-				t.Errorf("%s over %s: %d audit records %+v, want one", c.name, via, len(recs), recs)
-			case c.audit != nil:
-				r, w := recs[0], c.audit
-				got := wantAudit{r.Subject, r.Purpose, r.Operation, r.Kind, r.Resource, r.Outcome}
-				if got != *w || r.Service != "graph" || r.Action != string(access.Read) || (r.Outcome == audit.Denied) != (r.Reason != "") {
-					t.Errorf("%s over %s: audited %+v, want %+v by graph", c.name, via, r, *w)
-				}
-			}
-		}
-	}
-}
-
 // TestAccessPerRole: each role's reads over NATS and HTTP, allowed and
 // refused, and what each leaves in the audit trail.
 func TestAccessPerRole(t *testing.T) {
@@ -246,23 +80,18 @@ func TestAccessPerRole(t *testing.T) {
 	g, nc := e.running(last)
 	h := g.Handler()
 	nobody := "6a1c9f0e-2b7d-4e3a-8c5f-1d2e3f4a5b6c"
-	tok := func(p access.Principal) string { return token(t, signer, p) }
-	allowed := func(p access.Principal, purpose, op, kind, id string) *wantAudit {
-		return &wantAudit{p.Subject, purpose, op, kind, id, audit.Allowed}
-	}
-	denied := func(p access.Principal, op, kind, id string) *wantAudit {
-		return &wantAudit{p.Subject, string(access.DefaultPurpose(p.Role)), op, kind, id, audit.Denied}
-	}
+	tok := func(p access.Principal) string { return accesstest.Token(t, signer(t), p) }
+	allowed, denied := accesstest.Allowed, accesstest.Denied
 	mapQ := `{"mapId":"` + m + `"}`
-	shows := func(s string) func(*testing.T, []byte) {
-		return func(t *testing.T, b []byte) {
+	shows := func(s string) func(testing.TB, []byte) {
+		return func(t testing.TB, b []byte) {
 			if !bytes.Contains(b, []byte(s)) {
 				t.Errorf("answer lacks %q: %.300s", s, b)
 			}
 		}
 	}
-	list := func(check func(t *testing.T, ms []graph.MapSummary)) func(*testing.T, []byte) {
-		return func(t *testing.T, b []byte) {
+	list := func(check func(t testing.TB, ms []graph.MapSummary)) func(testing.TB, []byte) {
+		return func(t testing.TB, b []byte) {
 			var ms []graph.MapSummary
 			if err := json.Unmarshal(b, &ms); err != nil {
 				t.Fatal(err)
@@ -270,82 +99,83 @@ func TestAccessPerRole(t *testing.T) {
 			check(t, ms)
 		}
 	}
-	expired := token(t, newSigner(9, func() time.Time { return time.Now().Add(-time.Hour) }), kari)
-	forged := token(t, newSigner(10, nil), kari)
+	expired := accesstest.Token(t, accesstest.Signer(t, 9, func() time.Time { return time.Now().Add(-time.Hour) }), kari)
+	forged := accesstest.Token(t, accesstest.Signer(t, 10, nil), kari)
+	reads := accesstest.Reads{JS: e.js, NC: nc, Handler: h, Verifier: signer(t).Verifier(), Service: "graph"}
 
-	runAccess(t, e.js, nc, h, []accessCase{
-		{name: "assigned coordinator reads their map", tok: tok(kari), purpose: string(access.PurposeCareManagement),
-			subject: "samspill.query.map", body: mapQ, url: "/v1/maps/" + m, status: 200,
-			audit: allowed(kari, "CAREMGT", "query.map", "map", m), check: shows("Dr. Hansen")},
-		{name: "assigned coordinator reads the history", tok: tok(kari), subject: "samspill.query.history", body: mapQ,
-			url: "/v1/maps/" + m + "/history", status: 200, audit: allowed(kari, "COC", "query.history", "map", m)},
-		{name: "assigned coordinator exports the map", tok: tok(kari), subject: "samspill.query.export",
-			body: `{"kind":"map","id":"` + m + `","format":"json"}`, url: "/v1/maps/" + m + "/export.json", status: 200,
-			audit: allowed(kari, "COC", "query.export", "map", m), check: shows("Dr. Hansen")},
-		{name: "assigned coordinator reads the changes", tok: tok(kari), subject: "samspill.query.changes",
-			body: `{"mapId":"` + m + `","from":"2026-01-01"}`, url: "/v1/maps/" + m + "/changes?from=2026-01-01", status: 200,
-			audit: allowed(kari, "COC", "query.changes", "map", m)},
-		{name: "coordinator not assigned reads the map", tok: tok(per), subject: "samspill.query.map", body: mapQ,
-			url: "/v1/maps/" + m, status: 403, audit: denied(per, "query.map", "map", m)},
-		{name: "coordinator not assigned reads a map that does not exist", tok: tok(per), subject: "samspill.query.map",
-			body: `{"mapId":"` + nobody + `"}`, url: "/v1/maps/" + nobody, status: 403, audit: denied(per, "query.map", "map", nobody)},
-		{name: "coordinator not assigned reads the neighbourhood", tok: tok(per), subject: "samspill.query.neighbourhood",
-			body: `{"mapId":"` + m + `","actor":"gp"}`, url: "/v1/maps/" + m + "/actors/gp/neighbourhood", status: 403,
-			audit: denied(per, "query.neighbourhood", "map", m)},
-		{name: "coordinator not assigned exports a careteam", tok: tok(per), subject: "samspill.query.export",
-			body: `{"kind":"map","id":"` + m + `","format":"careteam"}`, url: "/v1/maps/" + m + "/careteam.json", status: 403,
-			audit: denied(per, "query.export", "map", m)},
-		{name: "coordinator not assigned reads the changes", tok: tok(per), subject: "samspill.query.changes",
-			body: `{"mapId":"` + m + `","from":"2026-01-01"}`, url: "/v1/maps/" + m + "/changes?from=2026-01-01", status: 403,
-			audit: denied(per, "query.changes", "map", m)},
-		{name: "coordinator not assigned reads the history", tok: tok(per), subject: "samspill.query.history", body: mapQ,
-			url: "/v1/maps/" + m + "/history", status: 403, audit: denied(per, "query.history", "map", m)},
-		{name: "coordinator not assigned exports the map as GEXF", tok: tok(per), subject: "samspill.query.export",
-			body: `{"kind":"map","id":"` + m + `","format":"gexf"}`, url: "/v1/maps/" + m + "/export.gexf", status: 403,
-			audit: denied(per, "query.export", "map", m)},
-		{name: "assigned coordinator reads the neighbourhood", tok: tok(kari), subject: "samspill.query.neighbourhood",
-			body: `{"mapId":"` + m + `","actor":"gp"}`, url: "/v1/maps/" + m + "/actors/gp/neighbourhood", status: 200,
-			audit: allowed(kari, "COC", "query.neighbourhood", "map", m)},
-		{name: "assigned coordinator reads the bundle", tok: tok(kari), subject: "samspill.query.bundle", body: `{"municipality":"3301"}`,
-			url: "/v1/areas/3301/bundle", status: 403, audit: denied(kari, "query.bundle", "bundle", "3301")},
-		{name: "coordinator reads area aggregates", tok: tok(kari), subject: "samspill.query.system", body: `{"municipality":"3301"}`,
-			url: "/v1/areas/3301/system", status: 403, audit: denied(kari, "query.system", "area", "3301")},
-		{name: "coordinator reads a matrix", tok: tok(kari), subject: "samspill.query.matrix", body: `{"municipality":"3301"}`,
-			url: "/v1/areas/3301/matrix.csv", status: 403, audit: denied(kari, "query.matrix", "area", "3301")},
-		{name: "coordinator lists the maps assigned to them, with labels", tok: tok(kari), subject: "samspill.query.maps", body: `{}`,
-			url: "/v1/maps", status: 200, check: list(func(t *testing.T, ms []graph.MapSummary) {
+	reads.Run(t, []accesstest.Case{
+		{Name: "assigned coordinator reads their map", Token: tok(kari), Purpose: string(access.PurposeCareManagement),
+			Subject: "samspill.query.map", Body: mapQ, URL: "/v1/maps/" + m, Status: 200,
+			Audit: allowed(kari, "CAREMGT", "query.map", "map", m), Check: shows("Dr. Hansen")},
+		{Name: "assigned coordinator reads the history", Token: tok(kari), Subject: "samspill.query.history", Body: mapQ,
+			URL: "/v1/maps/" + m + "/history", Status: 200, Audit: allowed(kari, "COC", "query.history", "map", m)},
+		{Name: "assigned coordinator exports the map", Token: tok(kari), Subject: "samspill.query.export",
+			Body: `{"kind":"map","id":"` + m + `","format":"json"}`, URL: "/v1/maps/" + m + "/export.json", Status: 200,
+			Audit: allowed(kari, "COC", "query.export", "map", m), Check: shows("Dr. Hansen")},
+		{Name: "assigned coordinator reads the changes", Token: tok(kari), Subject: "samspill.query.changes",
+			Body: `{"mapId":"` + m + `","from":"2026-01-01"}`, URL: "/v1/maps/" + m + "/changes?from=2026-01-01", Status: 200,
+			Audit: allowed(kari, "COC", "query.changes", "map", m)},
+		{Name: "coordinator not assigned reads the map", Token: tok(per), Subject: "samspill.query.map", Body: mapQ,
+			URL: "/v1/maps/" + m, Status: 403, Audit: denied(per, "query.map", "map", m)},
+		{Name: "coordinator not assigned reads a map that does not exist", Token: tok(per), Subject: "samspill.query.map",
+			Body: `{"mapId":"` + nobody + `"}`, URL: "/v1/maps/" + nobody, Status: 403, Audit: denied(per, "query.map", "map", nobody)},
+		{Name: "coordinator not assigned reads the neighbourhood", Token: tok(per), Subject: "samspill.query.neighbourhood",
+			Body: `{"mapId":"` + m + `","actor":"gp"}`, URL: "/v1/maps/" + m + "/actors/gp/neighbourhood", Status: 403,
+			Audit: denied(per, "query.neighbourhood", "map", m)},
+		{Name: "coordinator not assigned exports a careteam", Token: tok(per), Subject: "samspill.query.export",
+			Body: `{"kind":"map","id":"` + m + `","format":"careteam"}`, URL: "/v1/maps/" + m + "/careteam.json", Status: 403,
+			Audit: denied(per, "query.export", "map", m)},
+		{Name: "coordinator not assigned reads the changes", Token: tok(per), Subject: "samspill.query.changes",
+			Body: `{"mapId":"` + m + `","from":"2026-01-01"}`, URL: "/v1/maps/" + m + "/changes?from=2026-01-01", Status: 403,
+			Audit: denied(per, "query.changes", "map", m)},
+		{Name: "coordinator not assigned reads the history", Token: tok(per), Subject: "samspill.query.history", Body: mapQ,
+			URL: "/v1/maps/" + m + "/history", Status: 403, Audit: denied(per, "query.history", "map", m)},
+		{Name: "coordinator not assigned exports the map as GEXF", Token: tok(per), Subject: "samspill.query.export",
+			Body: `{"kind":"map","id":"` + m + `","format":"gexf"}`, URL: "/v1/maps/" + m + "/export.gexf", Status: 403,
+			Audit: denied(per, "query.export", "map", m)},
+		{Name: "assigned coordinator reads the neighbourhood", Token: tok(kari), Subject: "samspill.query.neighbourhood",
+			Body: `{"mapId":"` + m + `","actor":"gp"}`, URL: "/v1/maps/" + m + "/actors/gp/neighbourhood", Status: 200,
+			Audit: allowed(kari, "COC", "query.neighbourhood", "map", m)},
+		{Name: "assigned coordinator reads the bundle", Token: tok(kari), Subject: "samspill.query.bundle", Body: `{"municipality":"3301"}`,
+			URL: "/v1/areas/3301/bundle", Status: 403, Audit: denied(kari, "query.bundle", "bundle", "3301")},
+		{Name: "coordinator reads area aggregates", Token: tok(kari), Subject: "samspill.query.system", Body: `{"municipality":"3301"}`,
+			URL: "/v1/areas/3301/system", Status: 403, Audit: denied(kari, "query.system", "area", "3301")},
+		{Name: "coordinator reads a matrix", Token: tok(kari), Subject: "samspill.query.matrix", Body: `{"municipality":"3301"}`,
+			URL: "/v1/areas/3301/matrix.csv", Status: 403, Audit: denied(kari, "query.matrix", "area", "3301")},
+		{Name: "coordinator lists the maps assigned to them, with labels", Token: tok(kari), Subject: "samspill.query.maps", Body: `{}`,
+			URL: "/v1/maps", Status: 200, Check: list(func(t testing.TB, ms []graph.MapSummary) {
 				if len(ms) != 1 || ms[0].MapID != m || ms[0].Label != "Ola N." || ms[0].Assigned != nil {
 					t.Errorf("Kari's list: %+v", ms)
 				}
 			})},
-		{name: "coordinator's list ignores openedBy", tok: tok(per), subject: "samspill.query.maps", body: `{"openedBy":"usr:kari"}`,
-			url: "/v1/maps?openedBy=usr:kari", status: 200, check: list(func(t *testing.T, ms []graph.MapSummary) {
+		{Name: "coordinator's list ignores openedBy", Token: tok(per), Subject: "samspill.query.maps", Body: `{"openedBy":"usr:kari"}`,
+			URL: "/v1/maps?openedBy=usr:kari", Status: 200, Check: list(func(t testing.TB, ms []graph.MapSummary) {
 				if len(ms) != 0 {
 					t.Errorf("Per asking for Kari's maps got %+v", ms)
 				}
 			})},
-		{name: "analyst reads their municipality's system map", tok: tok(anders), subject: "samspill.query.system", body: `{"municipality":"3301"}`,
-			url: "/v1/areas/3301/system", status: 200, audit: allowed(anders, "HOPERAT", "query.system", "area", "3301")},
-		{name: "analyst reads their municipality's matrix", tok: tok(anders), subject: "samspill.query.matrix", body: `{"municipality":"3301"}`,
-			url: "/v1/areas/3301/matrix", status: 200, audit: allowed(anders, "HOPERAT", "query.matrix", "area", "3301")},
-		{name: "analyst exports their municipality's graph", tok: tok(anders), subject: "samspill.query.export",
-			body: `{"kind":"area","id":"3301","format":"gexf"}`, url: "/v1/areas/3301/export.gexf", status: 200,
-			audit: allowed(anders, "HOPERAT", "query.export", "area", "3301")},
-		{name: "analyst reads another municipality", tok: tok(anders), subject: "samspill.query.system", body: `{"municipality":"3203"}`,
-			url: "/v1/areas/3203/system", status: 403, audit: denied(anders, "query.system", "area", "3203")},
-		{name: "analyst exports another municipality", tok: tok(anders), subject: "samspill.query.export",
-			body: `{"kind":"area","id":"3203","format":"graphml"}`, url: "/v1/areas/3203/export.graphml", status: 403,
-			audit: denied(anders, "query.export", "area", "3203")},
-		{name: "analyst reads a map", tok: tok(anders), subject: "samspill.query.map", body: mapQ, url: "/v1/maps/" + m, status: 403,
-			audit: denied(anders, "query.map", "map", m)},
-		{name: "analyst reads the bundle", tok: tok(anders), subject: "samspill.query.bundle", body: `{"municipality":"3301"}`,
-			url: "/v1/areas/3301/bundle", status: 403, audit: denied(anders, "query.bundle", "bundle", "3301")},
-		{name: "analyst searches the directory", tok: tok(anders), subject: "samspill.query.directory", body: `{}`,
-			url: "/v1/directory", status: 200},
-		{name: "admin reads a map", tok: tok(ada), subject: "samspill.query.map", body: mapQ, url: "/v1/maps/" + m, status: 403,
-			audit: denied(ada, "query.map", "map", m)},
-		{name: "admin lists every map, without labels, with assignments", tok: tok(ada), subject: "samspill.query.maps", body: `{}`,
-			url: "/v1/maps", status: 200, check: func(t *testing.T, b []byte) {
+		{Name: "analyst reads their municipality's system map", Token: tok(anders), Subject: "samspill.query.system", Body: `{"municipality":"3301"}`,
+			URL: "/v1/areas/3301/system", Status: 200, Audit: allowed(anders, "HOPERAT", "query.system", "area", "3301")},
+		{Name: "analyst reads their municipality's matrix", Token: tok(anders), Subject: "samspill.query.matrix", Body: `{"municipality":"3301"}`,
+			URL: "/v1/areas/3301/matrix", Status: 200, Audit: allowed(anders, "HOPERAT", "query.matrix", "area", "3301")},
+		{Name: "analyst exports their municipality's graph", Token: tok(anders), Subject: "samspill.query.export",
+			Body: `{"kind":"area","id":"3301","format":"gexf"}`, URL: "/v1/areas/3301/export.gexf", Status: 200,
+			Audit: allowed(anders, "HOPERAT", "query.export", "area", "3301")},
+		{Name: "analyst reads another municipality", Token: tok(anders), Subject: "samspill.query.system", Body: `{"municipality":"3203"}`,
+			URL: "/v1/areas/3203/system", Status: 403, Audit: denied(anders, "query.system", "area", "3203")},
+		{Name: "analyst exports another municipality", Token: tok(anders), Subject: "samspill.query.export",
+			Body: `{"kind":"area","id":"3203","format":"graphml"}`, URL: "/v1/areas/3203/export.graphml", Status: 403,
+			Audit: denied(anders, "query.export", "area", "3203")},
+		{Name: "analyst reads a map", Token: tok(anders), Subject: "samspill.query.map", Body: mapQ, URL: "/v1/maps/" + m, Status: 403,
+			Audit: denied(anders, "query.map", "map", m)},
+		{Name: "analyst reads the bundle", Token: tok(anders), Subject: "samspill.query.bundle", Body: `{"municipality":"3301"}`,
+			URL: "/v1/areas/3301/bundle", Status: 403, Audit: denied(anders, "query.bundle", "bundle", "3301")},
+		{Name: "analyst searches the directory", Token: tok(anders), Subject: "samspill.query.directory", Body: `{}`,
+			URL: "/v1/directory", Status: 200},
+		{Name: "admin reads a map", Token: tok(ada), Subject: "samspill.query.map", Body: mapQ, URL: "/v1/maps/" + m, Status: 403,
+			Audit: denied(ada, "query.map", "map", m)},
+		{Name: "admin lists every map, without labels, with assignments", Token: tok(ada), Subject: "samspill.query.maps", Body: `{}`,
+			URL: "/v1/maps", Status: 200, Check: func(t testing.TB, b []byte) {
 				var ms []graph.MapSummary
 				if err := json.Unmarshal(b, &ms); err != nil {
 					t.Fatal(err)
@@ -354,26 +184,26 @@ func TestAccessPerRole(t *testing.T) {
 					t.Errorf("admin's list: %s", b)
 				}
 			}},
-		{name: "integration granted the area reads its aggregates", tok: tok(ehrArea), subject: "samspill.query.matrix", body: `{"municipality":"3301"}`,
-			url: "/v1/areas/3301/matrix", status: 200, audit: allowed(ehrArea, "HOPERAT", "query.matrix", "area", "3301")},
-		{name: "integration granted an area reads another", tok: tok(ehrArea), subject: "samspill.query.system", body: `{"municipality":"3203"}`,
-			url: "/v1/areas/3203/system", status: 403, audit: denied(ehrArea, "query.system", "area", "3203")},
-		{name: "integration granted the area reads the bundle", tok: tok(ehrArea), subject: "samspill.query.bundle", body: `{"municipality":"3301"}`,
-			url: "/v1/areas/3301/bundle", status: 403, audit: denied(ehrArea, "query.bundle", "bundle", "3301")},
-		{name: "integration granted the area reads a map", tok: tok(ehrArea), subject: "samspill.query.map", body: mapQ,
-			url: "/v1/maps/" + m, status: 403, audit: denied(ehrArea, "query.map", "map", m)},
-		{name: "integration granted the bundle reads it", tok: tok(ehrBundle), subject: "samspill.query.bundle", body: `{"municipality":"3301"}`,
-			url: "/v1/areas/3301/bundle", status: 200, audit: allowed(ehrBundle, "HOPERAT", "query.bundle", "bundle", "3301")},
-		{name: "integration granted the bundle reads the aggregates", tok: tok(ehrBundle), subject: "samspill.query.system", body: `{"municipality":"3301"}`,
-			url: "/v1/areas/3301/system", status: 403, audit: denied(ehrBundle, "query.system", "area", "3301")},
-		{name: "no assertion", subject: "samspill.query.map", body: mapQ, url: "/v1/maps/" + m, status: 401},
-		{name: "no assertion, directory", subject: "samspill.query.directory", body: `{}`, url: "/v1/directory", status: 401},
-		{name: "no assertion, an unknown export", subject: "samspill.query.export", body: `{"kind":"file","id":"x","format":"json"}`,
-			url: "/v1/areas/3301/export.graphml", status: 401},
-		{name: "expired assertion", tok: expired, subject: "samspill.query.map", body: mapQ, url: "/v1/maps/" + m, status: 401},
-		{name: "assertion of another key", tok: forged, subject: "samspill.query.maps", body: `{}`, url: "/v1/maps", status: 401},
-		{name: "unknown purpose", tok: tok(kari), purpose: "CURIOSITY", subject: "samspill.query.map", body: mapQ, url: "/v1/maps/" + m,
-			status: 401, httpStatus: 400},
+		{Name: "integration granted the area reads its aggregates", Token: tok(ehrArea), Subject: "samspill.query.matrix", Body: `{"municipality":"3301"}`,
+			URL: "/v1/areas/3301/matrix", Status: 200, Audit: allowed(ehrArea, "HOPERAT", "query.matrix", "area", "3301")},
+		{Name: "integration granted an area reads another", Token: tok(ehrArea), Subject: "samspill.query.system", Body: `{"municipality":"3203"}`,
+			URL: "/v1/areas/3203/system", Status: 403, Audit: denied(ehrArea, "query.system", "area", "3203")},
+		{Name: "integration granted the area reads the bundle", Token: tok(ehrArea), Subject: "samspill.query.bundle", Body: `{"municipality":"3301"}`,
+			URL: "/v1/areas/3301/bundle", Status: 403, Audit: denied(ehrArea, "query.bundle", "bundle", "3301")},
+		{Name: "integration granted the area reads a map", Token: tok(ehrArea), Subject: "samspill.query.map", Body: mapQ,
+			URL: "/v1/maps/" + m, Status: 403, Audit: denied(ehrArea, "query.map", "map", m)},
+		{Name: "integration granted the bundle reads it", Token: tok(ehrBundle), Subject: "samspill.query.bundle", Body: `{"municipality":"3301"}`,
+			URL: "/v1/areas/3301/bundle", Status: 200, Audit: allowed(ehrBundle, "HOPERAT", "query.bundle", "bundle", "3301")},
+		{Name: "integration granted the bundle reads the aggregates", Token: tok(ehrBundle), Subject: "samspill.query.system", Body: `{"municipality":"3301"}`,
+			URL: "/v1/areas/3301/system", Status: 403, Audit: denied(ehrBundle, "query.system", "area", "3301")},
+		{Name: "no assertion", Subject: "samspill.query.map", Body: mapQ, URL: "/v1/maps/" + m, Status: 401},
+		{Name: "no assertion, directory", Subject: "samspill.query.directory", Body: `{}`, URL: "/v1/directory", Status: 401},
+		{Name: "no assertion, an unknown export", Subject: "samspill.query.export", Body: `{"kind":"file","id":"x","format":"json"}`,
+			URL: "/v1/areas/3301/export.graphml", Status: 401},
+		{Name: "expired assertion", Token: expired, Subject: "samspill.query.map", Body: mapQ, URL: "/v1/maps/" + m, Status: 401},
+		{Name: "assertion of another key", Token: forged, Subject: "samspill.query.maps", Body: `{}`, URL: "/v1/maps", Status: 401},
+		{Name: "unknown purpose", Token: tok(kari), Purpose: "CURIOSITY", Subject: "samspill.query.map", Body: mapQ, URL: "/v1/maps/" + m,
+			Status: 401, HTTPStatus: 400},
 	})
 
 	// A grant lets Per read Kari's map; a revocation refuses him again.
@@ -381,17 +211,17 @@ func TestAccessPerRole(t *testing.T) {
 	if err := g.WaitFor(context.Background(), granted); err != nil {
 		t.Fatal(err)
 	}
-	runAccess(t, e.js, nc, h, []accessCase{
-		{name: "granted coordinator reads the map", tok: tok(per), subject: "samspill.query.map", body: mapQ, url: "/v1/maps/" + m,
-			status: 200, audit: allowed(per, "COC", "query.map", "map", m), check: shows("Dr. Hansen")},
-		{name: "granted coordinator lists the map", tok: tok(per), subject: "samspill.query.maps", body: `{}`, url: "/v1/maps", status: 200,
-			check: list(func(t *testing.T, ms []graph.MapSummary) {
+	reads.Run(t, []accesstest.Case{
+		{Name: "granted coordinator reads the map", Token: tok(per), Subject: "samspill.query.map", Body: mapQ, URL: "/v1/maps/" + m,
+			Status: 200, Audit: allowed(per, "COC", "query.map", "map", m), Check: shows("Dr. Hansen")},
+		{Name: "granted coordinator lists the map", Token: tok(per), Subject: "samspill.query.maps", Body: `{}`, URL: "/v1/maps", Status: 200,
+			Check: list(func(t testing.TB, ms []graph.MapSummary) {
 				if len(ms) != 1 || ms[0].MapID != m || ms[0].Label != "Ola N." {
 					t.Errorf("Per's list after the grant: %+v", ms)
 				}
 			})},
-		{name: "admin sees both assigned", tok: tok(ada), subject: "samspill.query.maps", body: `{}`, url: "/v1/maps", status: 200,
-			check: list(func(t *testing.T, ms []graph.MapSummary) {
+		{Name: "admin sees both assigned", Token: tok(ada), Subject: "samspill.query.maps", Body: `{}`, URL: "/v1/maps", Status: 200,
+			Check: list(func(t testing.TB, ms []graph.MapSummary) {
 				if len(ms) != 1 || !slices.Equal(ms[0].Assigned, []string{kari.Subject, per.Subject}) {
 					t.Errorf("admin's list after the grant: %+v", ms)
 				}
@@ -401,11 +231,11 @@ func TestAccessPerRole(t *testing.T) {
 	if err := g.WaitFor(context.Background(), revoked); err != nil {
 		t.Fatal(err)
 	}
-	runAccess(t, e.js, nc, h, []accessCase{
-		{name: "revoked coordinator reads the map", tok: tok(per), subject: "samspill.query.map", body: mapQ, url: "/v1/maps/" + m,
-			status: 403, audit: denied(per, "query.map", "map", m)},
-		{name: "the opener still reads it", tok: tok(kari), subject: "samspill.query.map", body: mapQ, url: "/v1/maps/" + m,
-			status: 200, audit: allowed(kari, "COC", "query.map", "map", m)},
+	reads.Run(t, []accesstest.Case{
+		{Name: "revoked coordinator reads the map", Token: tok(per), Subject: "samspill.query.map", Body: mapQ, URL: "/v1/maps/" + m,
+			Status: 403, Audit: denied(per, "query.map", "map", m)},
+		{Name: "the opener still reads it", Token: tok(kari), Subject: "samspill.query.map", Body: mapQ, URL: "/v1/maps/" + m,
+			Status: 200, Audit: allowed(kari, "COC", "query.map", "map", m)},
 	})
 }
 
@@ -413,7 +243,7 @@ func TestAccessPerRole(t *testing.T) {
 // start.
 func TestBootRefusesWithoutAudit(t *testing.T) {
 	e := setup(t)
-	if _, err := graph.Boot(context.Background(), e.js.Conn(), graph.Options{MasterKey: master, Verifier: signer.Verifier()}); err == nil || !strings.Contains(err.Error(), "Audit") {
+	if _, err := graph.Boot(context.Background(), e.js.Conn(), graph.Options{MasterKey: master, Verifier: signer(t).Verifier()}); err == nil || !strings.Contains(err.Error(), "Audit") {
 		t.Fatalf("Boot without Audit: %v", err)
 	}
 	if _, err := graph.New(context.Background(), e.js, e.log, e.keys, graph.Config{}); err == nil {
@@ -430,7 +260,7 @@ func TestUnauditableReadIsNotServed(t *testing.T) {
 	if err := e.js.DeleteStream(context.Background(), audit.Stream); err != nil {
 		t.Fatal(err)
 	}
-	h := as(t, opener, g.Handler())
+	h := accesstest.Bearer(t, signer(t), opener, g.Handler())
 	if rec := fetch(t, h, "/v1/maps/"+mapID); rec.Code != http.StatusServiceUnavailable || strings.Contains(rec.Body.String(), "Dr. Hansen") {
 		t.Errorf("a map read that cannot be audited: %d %s", rec.Code, rec.Body)
 	}

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"testing"
 
+	"github.com/samspill/samspill/pkg/access/accesstest"
 	"github.com/samspill/samspill/services/command/command"
 	"github.com/samspill/samspill/services/graph/graph"
 )
@@ -34,7 +35,7 @@ func (e *env) registerDirectory() uint64 {
 func TestDirectorySearch(t *testing.T) {
 	e := setup(t)
 	g, nc := e.running(e.registerDirectory())
-	h := as(t, opener, g.Handler())
+	h := accesstest.Bearer(t, signer(t), opener, g.Handler())
 
 	search := func(params url.Values) []string {
 		t.Helper()

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/samspill/samspill/pkg/access"
+	"github.com/samspill/samspill/pkg/access/accesstest"
 	"github.com/samspill/samspill/pkg/mapdoc"
 	"github.com/samspill/samspill/pkg/netfile"
 	"github.com/samspill/samspill/pkg/seal"
@@ -131,7 +132,7 @@ func TestExportsOfACitizenMap(t *testing.T) {
 	e := setup(t)
 	w := e.exportWorld()
 	g, nc := e.running(w.last)
-	h := as(t, opener, g.Handler())
+	h := accesstest.Bearer(t, signer(t), opener, g.Handler())
 	ans, err := g.Map(access.WithPrincipal(context.Background(), opener), graph.MapQuery{MapID: w.citizenMap})
 	if err != nil {
 		t.Fatal(err)
@@ -225,7 +226,7 @@ func TestExportsOfACitizenMap(t *testing.T) {
 	for format, ct := range map[string]string{"json": "application/json", "csv": netfile.ContentTypeCSV, "graphml": netfile.ContentTypeGraphML,
 		"gexf": netfile.ContentTypeGEXF, "careteam": "application/fhir+json"} {
 		body, _ := json.Marshal(graph.ExportQuery{Kind: "map", ID: w.citizenMap, Format: format})
-		msg := request(t, nc, token(t, signer, opener), "", "samspill.query.export", string(body))
+		msg := accesstest.Request(t, nc, accesstest.Token(t, signer(t), opener), "", "samspill.query.export", string(body))
 		url := base + "/export." + format
 		if format == "careteam" {
 			url = base + "/careteam.json"
@@ -243,7 +244,7 @@ func TestExportsRefuseByField(t *testing.T) {
 	// An integration that may read every map and area reaches every
 	// refusal of a malformed or unknown request.
 	reader := access.Principal{Subject: "tok:reader", Role: access.Integration, Grants: []string{"map.*.read", "area.*.read"}}
-	h := as(t, reader, g.Handler())
+	h := accesstest.Bearer(t, signer(t), reader, g.Handler())
 	base := "/v1/maps/" + w.citizenMap
 	for _, tc := range []struct {
 		url    string
@@ -287,7 +288,7 @@ func TestExportsRefuseByField(t *testing.T) {
 		{graph.ExportQuery{Kind: "area", ID: "3203", Format: "csv"}, "400", "format"},
 	} {
 		body, _ := json.Marshal(tc.q)
-		msg := request(t, nc, token(t, signer, reader), "", "samspill.query.export", string(body))
+		msg := accesstest.Request(t, nc, accesstest.Token(t, signer(t), reader), "", "samspill.query.export", string(body))
 		var qe struct{ Field string }
 		_ = json.Unmarshal(msg.Data, &qe)
 		if got := msg.Header.Get("Nats-Service-Error-Code"); got != tc.code || qe.Field != tc.field {
@@ -302,7 +303,7 @@ func TestErasedMapExportsNoNames(t *testing.T) {
 	e := setup(t)
 	w := e.exportWorld()
 	g, _ := e.running(w.last)
-	h := as(t, opener, g.Handler())
+	h := accesstest.Bearer(t, signer(t), opener, g.Handler())
 	base := "/v1/maps/" + w.erasedMap
 	for _, url := range []string{base + "/export.json", base + "/export.csv", base + "/export.csv?table=actors",
 		base + "/export.graphml", base + "/export.gexf", base + "/careteam.json"} {
@@ -332,7 +333,7 @@ func TestAreaExports(t *testing.T) {
 	e := setup(t)
 	w := e.exportWorld()
 	g, nc := e.running(w.last)
-	h := as(t, analyst, g.Handler())
+	h := accesstest.Bearer(t, signer(t), analyst, g.Handler())
 	for _, f := range []struct{ ext, ns, ct string }{{"graphml", netfile.GraphMLNamespace, netfile.ContentTypeGraphML}, {"gexf", netfile.GEXFNamespace, netfile.ContentTypeGEXF}} {
 		rec := fetch(t, h, "/v1/areas/3203/export."+f.ext+"?at=2026-11-23")
 		if rec.Code != 200 || rec.Header().Get("Content-Type") != f.ct {
@@ -360,7 +361,7 @@ func TestAreaExports(t *testing.T) {
 			}
 		}
 		body, _ := json.Marshal(graph.ExportQuery{Kind: "area", ID: "3203", Format: f.ext, At: d("2026-11-23")})
-		msg := request(t, nc, token(t, signer, analyst), "", "samspill.query.export", string(body))
+		msg := accesstest.Request(t, nc, accesstest.Token(t, signer(t), analyst), "", "samspill.query.export", string(body))
 		if !bytes.Equal(msg.Data, rec.Body.Bytes()) || msg.Header.Get("Content-Type") != f.ct {
 			t.Errorf("micro area %s: %s", f.ext, msg.Header)
 		}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/samspill/samspill/pkg/access/accesstest"
 	"github.com/samspill/samspill/pkg/date"
 	"github.com/samspill/samspill/pkg/event"
 	"github.com/samspill/samspill/services/command/command"
@@ -35,7 +36,7 @@ func TestHistoryGivesEventsAndTimelineDates(t *testing.T) {
 	if err := g.WaitFor(t.Context(), last); err != nil {
 		t.Fatal(err)
 	}
-	h := as(t, opener, g.Handler())
+	h := accesstest.Bearer(t, signer(t), opener, g.Handler())
 
 	rec := fetch(t, h, "/v1/maps/"+mapID+"/history")
 	var ans graph.HistoryAnswer
@@ -76,8 +77,8 @@ func TestHistoryGivesEventsAndTimelineDates(t *testing.T) {
 	// id; one who may read every map finds it missing or malformed.
 	refused(t, h, "/v1/maps/6a1c9f0e-2b7d-4e3a-8c5f-1d2e3f4a5b6c/history", 403, "")
 	refused(t, h, "/v1/maps/not-a-map/history", 403, "")
-	refused(t, as(t, mapReader, g.Handler()), "/v1/maps/6a1c9f0e-2b7d-4e3a-8c5f-1d2e3f4a5b6c/history", 404, "mapId")
-	refused(t, as(t, mapReader, g.Handler()), "/v1/maps/not-a-map/history", 400, "mapId")
+	refused(t, accesstest.Bearer(t, signer(t), mapReader, g.Handler()), "/v1/maps/6a1c9f0e-2b7d-4e3a-8c5f-1d2e3f4a5b6c/history", 404, "mapId")
+	refused(t, accesstest.Bearer(t, signer(t), mapReader, g.Handler()), "/v1/maps/not-a-map/history", 400, "mapId")
 	refused(t, h, "/v1/maps/"+mapID+"/history?at=2026-01-01", 400, "at")
 
 	data, code, _ := ask(t, nc, opener, "samspill.query.history", `{"mapId":"`+mapID+`"}`)

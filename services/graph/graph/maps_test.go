@@ -11,6 +11,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/samspill/samspill/pkg/access"
+	"github.com/samspill/samspill/pkg/access/accesstest"
 	"github.com/samspill/samspill/pkg/stakeholder"
 	"github.com/samspill/samspill/services/command/command"
 	"github.com/samspill/samspill/services/graph/graph"
@@ -48,7 +49,7 @@ func refused(t *testing.T, h http.Handler, url string, status int, field string)
 // error's status code and the field it names.
 func ask(t *testing.T, nc *nats.Conn, p access.Principal, subject, body string) (data []byte, code, field string) {
 	t.Helper()
-	msg := request(t, nc, token(t, signer, p), "", subject, body)
+	msg := accesstest.Request(t, nc, accesstest.Token(t, signer(t), p), "", subject, body)
 	if code = msg.Header.Get("Nats-Service-Error-Code"); code != "" {
 		var e struct {
 			Field string `json:"field"`
@@ -79,7 +80,7 @@ func TestMapsListsWhoOpenedThemAndLabelsOnlyAnOwnList(t *testing.T) {
 
 	list := func(p access.Principal, url string) (map[string]graph.MapSummary, string) {
 		t.Helper()
-		rec := fetch(t, as(t, p, g.Handler()), url)
+		rec := fetch(t, accesstest.Bearer(t, signer(t), p, g.Handler()), url)
 		if rec.Code != 200 {
 			t.Fatalf("%s: %d %s", url, rec.Code, rec.Body)
 		}
@@ -136,12 +137,12 @@ func TestMapsListsWhoOpenedThemAndLabelsOnlyAnOwnList(t *testing.T) {
 		t.Fatalf("a coordinator with no maps: %s", body)
 	}
 
-	h := as(t, admin, g.Handler())
+	h := accesstest.Bearer(t, signer(t), admin, g.Handler())
 	refused(t, h, "/v1/maps?openedBy=kari%20nordmann", 400, "openedBy")
 	refused(t, h, "/v1/maps?openedBy=user:kari/../x", 400, "openedBy")
 	refused(t, h, "/v1/maps?municipality=Asker", 400, "municipality")
 	refused(t, h, "/v1/maps?colour=red", 400, "colour")
-	refused(t, as(t, analyst, g.Handler()), "/v1/maps", 403, "")
+	refused(t, accesstest.Bearer(t, signer(t), analyst, g.Handler()), "/v1/maps", 403, "")
 
 	data, code, _ := ask(t, nc, per, "samspill.query.maps", `{}`)
 	var ms []graph.MapSummary

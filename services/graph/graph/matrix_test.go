@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/samspill/samspill/pkg/access/accesstest"
 	"github.com/samspill/samspill/pkg/stakeholder"
 	"github.com/samspill/samspill/services/command/command"
 	"github.com/samspill/samspill/services/graph/graph"
@@ -61,7 +62,7 @@ func (e *env) sharedCaseload() uint64 {
 func TestMatrixSuppressesSmallCells(t *testing.T) {
 	e := setup(t)
 	g, nc := e.running(e.sharedCaseload())
-	h := as(t, areaReader, g.Handler())
+	h := accesstest.Bearer(t, signer(t), areaReader, g.Handler())
 
 	matrix := func(url string) graph.MatrixAnswer {
 		t.Helper()

@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/samspill/samspill/pkg/access"
+	"github.com/samspill/samspill/pkg/access/accesstest"
 	"github.com/samspill/samspill/pkg/audit"
 	"github.com/samspill/samspill/pkg/date"
 	"github.com/samspill/samspill/pkg/event"
@@ -94,7 +95,7 @@ func (e *env) graph() *graph.Service {
 // the audit trail on the test's server.
 func (e *env) config() graph.Config {
 	return graph.Config{Clock: func() time.Time { return today }, Location: time.UTC, SnapshotEvery: 1 << 30, SnapshotInterval: time.Hour,
-		Verifier: signer.Verifier(), Audit: audit.NewWriter(e.js, "graph", nil)}
+		Verifier: signer(e.t).Verifier(), Audit: audit.NewWriter(e.js, "graph", nil)}
 }
 
 // running starts the graph service, waits for it to apply the log up to
@@ -202,7 +203,7 @@ func TestQueriesOnBothTimeAxes(t *testing.T) {
 	if err := g.WaitFor(ctx, last); err != nil {
 		t.Fatal(err)
 	}
-	h := as(t, opener, g.Handler())
+	h := accesstest.Bearer(t, signer(t), opener, g.Handler())
 	activeDPS := func(ans graph.MapAnswer) bool {
 		for _, r := range ans.Document.Relations {
 			if r.ID == "r2" {
@@ -257,10 +258,10 @@ func TestQueriesOnBothTimeAxes(t *testing.T) {
 			t.Errorf("%s: %d, want %d", url, got, want)
 		}
 	}
-	if got := get(t, as(t, analyst, g.Handler()), "/v1/areas/Asker/system", nil); got != 403 {
+	if got := get(t, accesstest.Bearer(t, signer(t), analyst, g.Handler()), "/v1/areas/Asker/system", nil); got != 403 {
 		t.Errorf("an analyst of 3203 asking for the area Asker: %d, want 403", got)
 	}
-	if got := get(t, as(t, access.Principal{Subject: "tok:all", Role: access.Integration, Grants: []string{"area.*.read"}}, g.Handler()), "/v1/areas/Asker/system", nil); got != 400 {
+	if got := get(t, accesstest.Bearer(t, signer(t), access.Principal{Subject: "tok:all", Role: access.Integration, Grants: []string{"area.*.read"}}, g.Handler()), "/v1/areas/Asker/system", nil); got != 400 {
 		t.Errorf("an integration granted every area asking for the area Asker: %d, want 400", got)
 	}
 }
@@ -329,7 +330,7 @@ func TestMapWithMachineIDs(t *testing.T) {
 	if err := g.WaitFor(ctx, last); err != nil {
 		t.Fatal(err)
 	}
-	h := as(t, opener, g.Handler())
+	h := accesstest.Bearer(t, signer(t), opener, g.Handler())
 	ids := func(ans graph.MapAnswer) (actors, relations []string) {
 		for _, a := range ans.Document.Actors {
 			actors = append(actors, a.ID)

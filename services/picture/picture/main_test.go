@@ -18,6 +18,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/samspill/samspill/pkg/access"
+	"github.com/samspill/samspill/pkg/access/accesstest"
 	"github.com/samspill/samspill/pkg/audit"
 	"github.com/samspill/samspill/pkg/date"
 	"github.com/samspill/samspill/pkg/draw"
@@ -140,7 +141,7 @@ func (e *env) start() {
 		e.tb.Fatal(err)
 	}
 	e.pics, err = picture.New(ctx, js, log, picture.Config{Engine: engine(e.tb), Keys: keys,
-		Clock: func() time.Time { return now }, Location: time.UTC, Verifier: signer.Verifier(), Audit: audit.NewWriter(js, "picture", nil)})
+		Clock: func() time.Time { return now }, Location: time.UTC, Verifier: signer(e.tb).Verifier(), Audit: audit.NewWriter(js, "picture", nil)})
 	if err != nil {
 		e.tb.Fatal(err)
 	}
@@ -209,10 +210,8 @@ func (e *env) get(path string) *httptest.ResponseRecorder {
 	if rest, ok := strings.CutPrefix(path, "/v1/areas/"); ok {
 		municipality, _, _ = strings.Cut(rest, "/")
 	}
-	r := httptest.NewRequest(http.MethodGet, path, nil)
-	r.Header.Set("Authorization", "Bearer "+token(e.tb, signer, e.asker(municipality)))
 	w := httptest.NewRecorder()
-	access.HTTP(signer.Verifier(), e.http).ServeHTTP(w, r)
+	accesstest.Bearer(e.tb, signer(e.tb), e.asker(municipality), e.http).ServeHTTP(w, httptest.NewRequest(http.MethodGet, path, nil))
 	return w
 }
 

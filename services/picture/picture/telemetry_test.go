@@ -33,7 +33,7 @@ func TestPictureMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	pics, err := picture.New(ctx, e.js, e.log, picture.Config{Engine: engine(t), Keys: keys, Durable: "samspill-picture-metrics",
-		Clock: func() time.Time { return now }, Location: time.UTC, Metrics: m, Verifier: signer.Verifier(), Audit: audit.NewWriter(e.js, "picture", nil)})
+		Clock: func() time.Time { return now }, Location: time.UTC, Metrics: m, Verifier: signer(t).Verifier(), Audit: audit.NewWriter(e.js, "picture", nil)})
 	if err != nil {
 		t.Fatal(err)
 	}

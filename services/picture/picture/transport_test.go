@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/micro"
 
+	"github.com/samspill/samspill/pkg/access/accesstest"
 	"github.com/samspill/samspill/pkg/problem"
 	"github.com/samspill/samspill/pkg/query"
 	"github.com/samspill/samspill/pkg/stakeholder"
@@ -91,7 +92,7 @@ func (e *env) request(subject string, q any) *nats.Msg {
 		Municipality string `json:"municipality"`
 	}
 	_ = json.Unmarshal(body, &area)
-	return natsRequest(e.tb, e.nc, token(e.tb, signer, e.asker(area.Municipality)), "", subject, string(body))
+	return accesstest.Request(e.tb, e.nc, accesstest.Token(e.tb, signer(e.tb), e.asker(area.Municipality)), "", subject, string(body))
 }
 
 // TestMicroAnswersTheSameBytesAsHTTP asks for each kind of picture over
@@ -143,7 +144,7 @@ func TestMicroAnswersTheSameBytesAsHTTP(t *testing.T) {
 		{"samspill.render.area", `{"municipality": "3203", "format": "svg", "at": "yesterday"}`, 400, ""},
 		{"samspill.render.area", `not json`, 400, ""},
 	} {
-		m := natsRequest(t, e.nc, token(t, signer, reader), "", c.subject, c.body)
+		m := accesstest.Request(t, e.nc, accesstest.Token(t, signer(t), reader), "", c.subject, c.body)
 		var qe query.Error
 		_ = json.Unmarshal(m.Data, &qe)
 		if m.Header.Get(micro.ErrorCodeHeader) != strconv.Itoa(c.status) || qe.Field != c.field || qe.Message == "" {
