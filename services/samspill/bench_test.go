@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"io"
 	"slices"
 	"testing"
 	"time"
 
+	"github.com/samspill/samspill/pkg/access"
+	"github.com/samspill/samspill/pkg/audit"
 	"github.com/samspill/samspill/pkg/date"
 	"github.com/samspill/samspill/pkg/gaps"
 	"github.com/samspill/samspill/pkg/jsserver"
@@ -21,12 +24,27 @@ import (
 // BenchmarkDemoRegionQueries loads the demo region (seed 1) through the
 // command service, lets the graph service catch up, and measures the
 // queries a coordinator and an analyst make most: the largest citizen map
-// as a map document, and the system-wide graph of one municipality.
+// as a map document (as its municipality's coordinator, who opened it),
+// and the system-wide graph of one municipality (as its analyst) and of
+// the region (as an integration granted every area). Each read is decided
+// and audited, as in production.
 func BenchmarkDemoRegionQueries(b *testing.B) {
 	ctx := context.Background()
 	srv := jsservertest.StartWith(b, jsserver.Config{})
+	if _, err := audit.EnsureStream(ctx, srv.JetStream(), 1, 0); err != nil {
+		b.Fatal(err)
+	}
+	_, key, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	signer, err := access.NewSigner(key, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
 	master, _ := seal.NewMasterKey()
-	cmds, err := command.Boot(ctx, srv.Conn(), command.Options{MasterKey: master})
+	cmds, err := command.Boot(ctx, srv.Conn(), command.Options{MasterKey: master, Verifier: signer.Verifier(),
+		Audit: audit.NewWriter(srv.JetStream(), "command", nil)})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -36,11 +54,12 @@ func BenchmarkDemoRegionQueries(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := execute(ctx, cmds.Service, ds.Commands, io.Discard); err != nil {
+	if err := execute(ctx, cmds.Service, ds, io.Discard); err != nil {
 		b.Fatal(err)
 	}
 	head, _ := cmds.Log.Head(ctx)
-	g, err := graph.Boot(ctx, srv.Conn(), graph.Options{MasterKey: master})
+	g, err := graph.Boot(ctx, srv.Conn(), graph.Options{MasterKey: master, Verifier: signer.Verifier(),
+		Audit: audit.NewWriter(srv.JetStream(), "graph", nil)})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -56,23 +75,28 @@ func BenchmarkDemoRegionQueries(b *testing.B) {
 		}
 	}
 	b.Logf("demo region: %d events, %d maps; largest citizen map %d actors", head, len(g.Service.Store().Maps()), size)
+	h, _ := g.Service.Store().History(largest)
+	coordinator := access.WithPrincipal(ctx, access.Principal{Subject: h.OpenedBy, Role: access.Coordinator, Purpose: access.PurposeCoordination})
+	analyst := access.WithPrincipal(ctx, access.Principal{Subject: demo.Analyst("3203"), Role: access.Analyst, Municipality: "3203", Purpose: access.PurposeOperations})
+	integration := access.WithPrincipal(ctx, access.Principal{Subject: "token:bench", Role: access.Integration,
+		Grants: []string{"area.*.read", "bundle.*.read"}, Purpose: access.PurposeOperations})
 	b.Run("map", func(b *testing.B) {
 		for range b.N {
-			if _, err := g.Service.Map(ctx, graph.MapQuery{MapID: largest}); err != nil {
+			if _, err := g.Service.Map(coordinator, graph.MapQuery{MapID: largest}); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
 	b.Run("system-3203", func(b *testing.B) {
 		for range b.N {
-			if _, err := g.Service.System(ctx, graph.SystemQuery{Municipality: "3203"}); err != nil {
+			if _, err := g.Service.System(analyst, graph.SystemQuery{Municipality: "3203"}); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
 	b.Run("system-region", func(b *testing.B) {
 		for range b.N {
-			if _, err := g.Service.System(ctx, graph.SystemQuery{}); err != nil {
+			if _, err := g.Service.System(integration, graph.SystemQuery{}); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -84,7 +108,7 @@ func BenchmarkDemoRegionQueries(b *testing.B) {
 	bundles := map[string]*mapdoc.Bundle{}
 	var maps []*mapdoc.Document
 	for _, m := range []string{"3201", "3203", "3301"} {
-		bd, err := g.Service.Bundle(ctx, graph.BundleQuery{Municipality: m})
+		bd, err := g.Service.Bundle(integration, graph.BundleQuery{Municipality: m})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -3,13 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -60,10 +61,15 @@ func TestErasureLeavesNoNames(t *testing.T) {
 	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	cfg := upConfig{data: t.TempDir(), httpAddr: "127.0.0.1:0", natsPort: 0, sync: "interval"}
 	base, _, stop := startUpLogging(t, cfg, logger)
+	admin := mustAdminToken(t, cfg.data)
+	// The coordinator who opens the map, and an integration that reads
+	// the area's aggregates and bundle, where the map's structure stays.
+	coordinator, coordSub := mustToken(t, base, admin, tokenSpec{Name: "Coordinator", Role: "coordinator", Municipality: "3203"})
+	integration, _ := mustToken(t, base, admin, tokenSpec{Name: "Statistics", Role: "integration", Grants: []string{"area.3203.read", "bundle.3203.read"}})
 
 	ok := func(name, body string) map[string]any {
 		t.Helper()
-		status, res := post(t, base, name, body)
+		status, res := postAs(t, base, coordinator, name, body)
 		if status != http.StatusCreated {
 			t.Fatalf("%s: %d %v", name, status, res)
 		}
@@ -84,19 +90,18 @@ func TestErasureLeavesNoNames(t *testing.T) {
 	// fail), and the picture and exports are drawn and cached.
 	get := func(path string) []byte {
 		t.Helper()
+		token := coordinator
+		if strings.HasPrefix(path, "/v1/areas/") {
+			token = integration
+		}
 		deadline := time.Now().Add(20 * time.Second)
 		for {
-			resp, err := http.Get(base + path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
+			status, b := getAs(t, base, token, path)
+			if status == http.StatusOK {
 				return b
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("GET %s: %d %s", path, resp.StatusCode, b)
+				t.Fatalf("GET %s: %d %s", path, status, b)
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
@@ -140,8 +145,32 @@ func TestErasureLeavesNoNames(t *testing.T) {
 		get(p) // drawn and cached before the erasure
 	}
 
+	// Only a coordinator the map is assigned to erases it; the
+	// administrator is refused, and both are in the audit trail.
+	if status, res := postAs(t, base, admin, "erase_map", fmt.Sprintf(`{"mapId":%q,"basis":"citizen-request"}`, mapID)); status != http.StatusForbidden {
+		t.Fatalf("erase_map by the administrator: %d %v", status, res)
+	}
 	ok("erase_map", fmt.Sprintf(`{"mapId":%q,"basis":"citizen-request"}`, mapID))
 	waitFor("/v1/maps/"+mapID, `"erased":true`)
+	status, trail := getAs(t, base, admin, "/v1/audit?service=command&kind=map&resource="+mapID)
+	var records struct {
+		Records []struct{ Subject, Role, Operation, Action, Outcome string }
+	}
+	if err := json.Unmarshal(trail, &records); err != nil || status != http.StatusOK {
+		t.Fatalf("GET /v1/audit: %d %v %.300s", status, err, trail)
+	}
+	var erasures []string
+	for _, r := range records.Records {
+		if r.Operation == "cmd.erase_map" {
+			erasures = append(erasures, r.Role+" "+r.Action+" "+r.Outcome)
+			if r.Role == "coordinator" && r.Subject != coordSub {
+				t.Errorf("the erasure is audited as %s, not the coordinator %s", r.Subject, coordSub)
+			}
+		}
+	}
+	if !slices.Equal(erasures, []string{"admin erase denied", "coordinator erase allowed"}) {
+		t.Errorf("the erasures in the audit trail: %v", erasures)
+	}
 	if err := stop(); err != nil {
 		t.Fatalf("shutdown: %v", err)
 	}

@@ -14,7 +14,9 @@ import (
 	"github.com/pb33f/libopenapi/datamodel"
 	v3 "github.com/pb33f/libopenapi/datamodel/high/v3"
 
+	"github.com/samspill/samspill/pkg/devidp"
 	"github.com/samspill/samspill/schemas"
+	"github.com/samspill/samspill/services/auth/auth"
 	"github.com/samspill/samspill/services/command/command"
 	"github.com/samspill/samspill/services/gap/gap"
 	"github.com/samspill/samspill/services/graph/graph"
@@ -71,28 +73,47 @@ const commandsPrefix = "/v1/commands/"
 
 // TestRoutesAndOpenAPIDocumentAgree holds the routes samspill up registers
 // against the OpenAPI document, both ways: every route is documented and
-// every documented operation is a route. The web app's pages (/app/…) are
-// not part of the API.
+// every documented operation is a route. Two groups of routes that up
+// serves beside the API are not part of it: the web app's pages (/app/…)
+// and the development OpenID Connect provider (/idp/…), whose routes are
+// the OpenID Connect protocol's (discovery, keys, authorize, token,
+// userinfo), for the web app and other relying parties, not Samspill's
+// API.
 func TestRoutesAndOpenAPIDocumentAgree(t *testing.T) {
 	// Zero services: building the handlers calls none of them. Any
 	// handler stands for the metrics; up serves its registry there, which
 	// the API test checks on the running system.
 	rt := apiRoutes(apiServices{commands: new(command.Service), graph: new(graph.Service), gaps: new(gap.Service),
-		pictures: new(picture.Service), metrics: http.NotFoundHandler()})
+		pictures: new(picture.Service), auth: new(auth.Service), metrics: http.NotFoundHandler()})
+	// The development provider is mounted as up mounts it, so that the
+	// skip below has routes to skip and nothing else under /idp/ slips by.
+	idp, err := devidp.New(devidp.Config{Issuer: "http://127.0.0.1:8080/idp",
+		Clients: []devidp.Client{{ID: webClientID, RedirectURIs: []string{"http://127.0.0.1:8080/app/callback"}}}, Users: devIdPUsers()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt.Mount(idp.Routes())
 	registered := map[string]bool{}
+	skipped := 0
 	for _, p := range rt.Patterns() {
 		method, path, ok := strings.Cut(p, " ")
 		if !ok {
 			method, path = "ANY", p
 		}
-		if path == "/app" || strings.HasPrefix(path, "/app/") {
+		if path == "/app" || strings.HasPrefix(path, "/app/") || path == "/idp" || strings.HasPrefix(path, "/idp/") {
+			skipped++
 			continue
 		}
 		// "GET /{$}" is the exact path "/".
 		registered[routeKey(method, strings.TrimSuffix(path, "{$}"))] = true
 	}
-	if len(registered) < 20 {
-		t.Fatalf("only %d routes registered: %v", len(registered), rt.Patterns())
+	if len(registered) < 20 || skipped < 6 {
+		t.Fatalf("only %d routes registered, %d of the identity provider skipped: %v", len(registered), skipped, rt.Patterns())
+	}
+	for _, k := range []string{"GET /v1/auth/key", "POST /v1/tokens", "DELETE /v1/tokens/{}", "GET /v1/audit.csv"} {
+		if !registered[k] {
+			t.Errorf("the access service's route %s is not registered", k)
+		}
 	}
 
 	_, model := openAPIDocument(t)

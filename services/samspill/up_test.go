@@ -76,6 +76,8 @@ func startUpLogging(t *testing.T, cfg upConfig, logger *slog.Logger) (string, st
 	return "", "", nil
 }
 
+// post posts a command without a credential (public routes only, or to
+// see it refused); postAs signs in.
 func post(t *testing.T, base, name, body string) (int, map[string]any) {
 	t.Helper()
 	resp, err := http.Post(base+"/v1/commands/"+name, "application/json", strings.NewReader(body))
@@ -90,10 +92,15 @@ func post(t *testing.T, base, name, body string) (int, map[string]any) {
 	return resp.StatusCode, out
 }
 
+// TestUpContinuesFromTheStoredLogAfterRestart stops and starts samspill up
+// on the same data: the map, the API tokens and the first administrator's
+// token all hold.
 func TestUpContinuesFromTheStoredLogAfterRestart(t *testing.T) {
 	cfg := upConfig{data: t.TempDir(), httpAddr: "127.0.0.1:0", natsPort: 0, sync: "always"}
 	base, stop := startUp(t, cfg)
-	status, res := post(t, base, "open_map", `{"focus":"citizen","label":"Ola N.","municipality":"3203"}`)
+	admin := mustAdminToken(t, cfg.data)
+	coordinator, _ := mustToken(t, base, admin, tokenSpec{Name: "Coordinator", Role: "coordinator", Municipality: "3203"})
+	status, res := postAs(t, base, coordinator, "open_map", `{"focus":"citizen","label":"Ola N.","municipality":"3203"}`)
 	if status != http.StatusCreated {
 		t.Fatalf("open_map: %d %v", status, res)
 	}
@@ -105,24 +112,23 @@ func TestUpContinuesFromTheStoredLogAfterRestart(t *testing.T) {
 
 	base, stop = startUp(t, cfg)
 	defer stop()
-	status, res = post(t, base, "add_actor", fmt.Sprintf(`{"mapId":%q,"expectedVersion":%d,"kind":"person","level":"service","sector":"primary-health","name":"Dr. Hansen"}`, mapID, int(version)))
+	if again := mustAdminToken(t, cfg.data); again != admin {
+		t.Error("a restart wrote a new administrator's token")
+	}
+	status, res = postAs(t, base, coordinator, "add_actor", fmt.Sprintf(`{"mapId":%q,"expectedVersion":%d,"kind":"person","level":"service","sector":"primary-health","name":"Dr. Hansen"}`, mapID, int(version)))
 	if status != http.StatusCreated {
 		t.Fatalf("after restart the map is unknown or moved: %d %v", status, res)
 	}
 	// The graph service answers with both actors once it has caught up.
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		r, err := http.Get(base + "/v1/maps/" + mapID)
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, b := getAs(t, base, coordinator, "/v1/maps/"+mapID)
 		var ans struct {
 			Document struct {
 				Actors []struct{ Name string } `json:"actors"`
 			} `json:"document"`
 		}
-		json.NewDecoder(r.Body).Decode(&ans)
-		r.Body.Close()
+		_ = json.Unmarshal(b, &ans)
 		if len(ans.Document.Actors) == 2 && ans.Document.Actors[1].Name == "Dr. Hansen" {
 			break
 		}
@@ -145,6 +151,7 @@ func TestUpPublishesGaps(t *testing.T) {
 	cfg := upConfig{data: t.TempDir(), httpAddr: "127.0.0.1:0", natsPort: 0, sync: "interval"}
 	base, natsURL, stop := startUpNATS(t, cfg)
 	defer stop()
+	coordinator, _ := mustToken(t, base, mustAdminToken(t, cfg.data), tokenSpec{Name: "Coordinator", Role: "coordinator", Municipality: "3203"})
 	nc, err := nats.Connect(natsURL)
 	if err != nil {
 		t.Fatal(err)
@@ -155,10 +162,10 @@ func TestUpPublishesGaps(t *testing.T) {
 		t.Fatal(err)
 	}
 	ids := func(res map[string]any) map[string]any { return res["ids"].(map[string]any) }
-	_, res := post(t, base, "open_map", `{"focus":"citizen","label":"Ola N.","municipality":"3203","validTime":"2024-01-01"}`)
+	_, res := postAs(t, base, coordinator, "open_map", `{"focus":"citizen","label":"Ola N.","municipality":"3203","validTime":"2024-01-01"}`)
 	mapID, citizen := ids(res)["mapId"].(string), ids(res)["citizenId"].(string)
 	actor := func(sector string) string {
-		status, res := post(t, base, "add_actor", fmt.Sprintf(`{"mapId":%q,"kind":"service","level":"service","sector":%q,"name":"X","validTime":"2024-01-01"}`, mapID, sector))
+		status, res := postAs(t, base, coordinator, "add_actor", fmt.Sprintf(`{"mapId":%q,"kind":"service","level":"service","sector":%q,"name":"X","validTime":"2024-01-01"}`, mapID, sector))
 		if status != http.StatusCreated {
 			t.Fatalf("add_actor: %d %v", status, res)
 		}
@@ -166,7 +173,7 @@ func TestUpPublishesGaps(t *testing.T) {
 	}
 	gp, dps := actor("primary-health"), actor("specialist-mh")
 	for _, a := range []string{gp, dps} {
-		if status, res := post(t, base, "add_relation", fmt.Sprintf(`{"mapId":%q,"from":%q,"to":%q,"type":"serves","quality":"good","validTime":"2024-01-01"}`, mapID, a, citizen)); status != http.StatusCreated {
+		if status, res := postAs(t, base, coordinator, "add_relation", fmt.Sprintf(`{"mapId":%q,"from":%q,"to":%q,"type":"serves","quality":"good","validTime":"2024-01-01"}`, mapID, a, citizen)); status != http.StatusCreated {
 			t.Fatalf("add_relation: %d %v", status, res)
 		}
 	}
@@ -181,20 +188,16 @@ func TestUpPublishesGaps(t *testing.T) {
 	// can reach a subscriber a moment before the publisher has its ack.
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		r, err := http.Get(base + "/v1/maps/" + mapID + "/gaps?lang=nb")
-		if err != nil {
-			t.Fatal(err)
-		}
+		status, b := getAs(t, base, coordinator, "/v1/maps/"+mapID+"/gaps?lang=nb")
 		var ans struct {
 			Gaps []struct{ Rule, Explanation string } `json:"gaps"`
 		}
-		err = json.NewDecoder(r.Body).Decode(&ans)
-		r.Body.Close()
-		if err == nil && r.StatusCode == http.StatusOK && len(ans.Gaps) > 0 && ans.Gaps[0].Rule == "P1" && strings.Contains(ans.Gaps[0].Explanation, "fastlegen") {
+		err = json.Unmarshal(b, &ans)
+		if err == nil && status == http.StatusOK && len(ans.Gaps) > 0 && ans.Gaps[0].Rule == "P1" && strings.Contains(ans.Gaps[0].Explanation, "fastlegen") {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("/v1/maps/%s/gaps: %d %+v %v", mapID, r.StatusCode, ans, err)
+			t.Fatalf("/v1/maps/%s/gaps: %d %+v %v", mapID, status, ans, err)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -213,7 +216,7 @@ func TestUpLoadsTheDemoOnce(t *testing.T) {
 	base, stop = startUp(t, cfg)
 	defer stop()
 	// The directory entries of the demo exist: registering one again conflicts.
-	status, res := post(t, base, "register_entry", `{"entryId":"nav-asker","kind":"service","name":"NAV Asker","sector":"welfare-work","municipality":"3203"}`)
+	status, res := postAs(t, base, mustAdminToken(t, cfg.data), "register_entry", `{"entryId":"nav-asker","kind":"service","name":"NAV Asker","sector":"welfare-work","municipality":"3203"}`)
 	if status != http.StatusConflict {
 		t.Fatalf("demo directory not loaded (or loaded twice): %d %v", status, res)
 	}
@@ -261,14 +264,21 @@ func TestUpServesPictures(t *testing.T) {
 	cfg := upConfig{data: t.TempDir(), httpAddr: "127.0.0.1:0", natsPort: 0, sync: "interval"}
 	base, natsURL, stop := startUpNATS(t, cfg)
 	defer stop()
-	status, res := post(t, base, "open_map", `{"focus":"citizen","label":"Åse Ø.","municipality":"3203","citizenName":"Åse Ødegård"}`)
+	admin := mustAdminToken(t, cfg.data)
+	coordinator, _ := mustToken(t, base, admin, tokenSpec{Name: "Coordinator", Role: "coordinator", Municipality: "3203"})
+	analyst, _ := mustToken(t, base, admin, tokenSpec{Name: "Analyst", Role: "analyst", Municipality: "3203"})
+	status, res := postAs(t, base, coordinator, "open_map", `{"focus":"citizen","label":"Åse Ø.","municipality":"3203","citizenName":"Åse Ødegård"}`)
 	if status != http.StatusCreated {
 		t.Fatalf("open_map: %d %v", status, res)
 	}
 	mapID := res["ids"].(map[string]any)["mapId"].(string)
 	get := func(path string) (*http.Response, []byte) {
 		t.Helper()
-		r, err := http.Get(base + path)
+		token := coordinator
+		if strings.HasPrefix(path, "/v1/areas/") {
+			token = analyst
+		}
+		r, err := authClient(token, "").Get(base + path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -314,8 +324,9 @@ func TestUpServesPictures(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer nc.Close()
-	m, err := nc.Request("samspill.render.map", []byte(`{"mapId":"`+mapID+`","format":"svg"}`), 10*time.Second)
-	if err != nil || !bytes.Equal(m.Data, first) {
-		t.Fatalf("samspill.render.map: %v %.200s", err, m.Data)
+	assertion := mustExchange(t, nc, coordinator)
+	st, data, err := natsAsk(nc, assertion, "", "samspill.render.map", []byte(`{"mapId":"`+mapID+`","format":"svg"}`))
+	if err != nil || st != 0 || !bytes.Equal(data, first) {
+		t.Fatalf("samspill.render.map: %d %v %.200s", st, err, data)
 	}
 }
