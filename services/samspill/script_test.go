@@ -29,7 +29,12 @@ func TestMain(m *testing.M) {
 // TestScripts runs testdata/script/*.txtar. A script whose name starts
 // with server_ gets its own running Samspill (`up` in this process, on an
 // embedded JetStream server with free ports, drawing through `samspill
-// draw-worker`) and $SAMSPILL_SERVER and $SAMSPILL_NATS pointing at it.
+// draw-worker`), $SAMSPILL_SERVER and $SAMSPILL_NATS pointing at it, and
+// API tokens: $SAMSPILL_TOKEN a coordinator of 3203 (the commands' default
+// sign-in), $OTHER_TOKEN another coordinator of 3203 ($OTHER_SUBJECT its
+// principal), $ANALYST_TOKEN an analyst of 3203, $INTEGRATION_TOKEN an
+// integration granted bundle.3203.read and $ADMIN_TOKEN the first
+// administrator.
 //
 // Every script has $TESTDATA (pkg/mapdoc/testdata: example-map.json,
 // example-bundle.json) and $IMPORTDATA (pkg/mapimport/testdata). Beside
@@ -120,7 +125,7 @@ func startScriptServer(env *testscript.Env) error {
 		env.Defer(stop)
 		env.Setenv("SAMSPILL_SERVER", u.http)
 		env.Setenv("SAMSPILL_NATS", u.nats)
-		return nil
+		return scriptTokens(env, u.http, data)
 	case err := <-done:
 		stop()
 		return fmt.Errorf("samspill up ended before it was ready: %v", err)
@@ -128,6 +133,36 @@ func startScriptServer(env *testscript.Env) error {
 		stop()
 		return fmt.Errorf("samspill up did not print its addresses within 2 minutes")
 	}
+}
+
+// scriptTokens signs a server script in: the administrator's token `up`
+// wrote, and the tokens it makes for two coordinators and an analyst of
+// municipality 3203 and an integration that reads 3203's bundle.
+// $SAMSPILL_TOKEN is the first coordinator's, so that the script's
+// commands are theirs unless it says otherwise.
+func scriptTokens(env *testscript.Env, base, data string) error {
+	admin, err := adminToken(data)
+	if err != nil {
+		return err
+	}
+	env.Setenv("ADMIN_TOKEN", admin)
+	for _, t := range []struct {
+		token, subject string
+		spec           tokenSpec
+	}{
+		{"SAMSPILL_TOKEN", "SAMSPILL_SUBJECT", tokenSpec{Name: "Kari Nordmann", Role: "coordinator", Municipality: "3203"}},
+		{"OTHER_TOKEN", "OTHER_SUBJECT", tokenSpec{Name: "Per Hansen", Role: "coordinator", Municipality: "3203"}},
+		{"ANALYST_TOKEN", "ANALYST_SUBJECT", tokenSpec{Name: "Analyst 3203", Role: "analyst", Municipality: "3203"}},
+		{"INTEGRATION_TOKEN", "INTEGRATION_SUBJECT", tokenSpec{Name: "Research export 3203", Role: "integration", Grants: []string{"bundle.3203.read"}}},
+	} {
+		credential, subject, err := createToken(base, admin, t.spec)
+		if err != nil {
+			return err
+		}
+		env.Setenv(t.token, credential)
+		env.Setenv(t.subject, subject)
+	}
+	return nil
 }
 
 // eventually runs a command until it succeeds with matching output.
