@@ -36,6 +36,10 @@ func Write(w http.ResponseWriter, r *http.Request, p Problem) {
 		p.Instance = r.URL.Path
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if p.Status == http.StatusUnauthorized && w.Header().Get("WWW-Authenticate") == "" {
+		// RFC 9110: a 401 says how to authenticate.
+		w.Header().Set("WWW-Authenticate", `Bearer realm="samspill"`)
+	}
 	w.WriteHeader(p.Status)
 	_ = json.NewEncoder(w).Encode(p)
 }

@@ -24,3 +24,24 @@ func TestWrite(t *testing.T) {
 		t.Fatalf("%+v", p)
 	}
 }
+
+// TestUnauthorizedSaysHow: a 401 carries WWW-Authenticate (RFC 9110); one
+// set before is kept.
+func TestUnauthorizedSaysHow(t *testing.T) {
+	rec := httptest.NewRecorder()
+	problem.Write(rec, httptest.NewRequest("GET", "/v1/maps", nil), problem.New(http.StatusUnauthorized, "unauthenticated", "", "sign in"))
+	if got := rec.Header().Get("WWW-Authenticate"); got != `Bearer realm="samspill"` {
+		t.Fatalf("WWW-Authenticate %q", got)
+	}
+	rec = httptest.NewRecorder()
+	rec.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+	problem.Write(rec, httptest.NewRequest("GET", "/", nil), problem.New(http.StatusUnauthorized, "unauthenticated", "", "x"))
+	if got := rec.Header().Get("WWW-Authenticate"); got != `Bearer error="invalid_token"` {
+		t.Fatalf("WWW-Authenticate replaced: %q", got)
+	}
+	rec = httptest.NewRecorder()
+	problem.Write(rec, httptest.NewRequest("GET", "/", nil), problem.New(http.StatusForbidden, "forbidden", "", "x"))
+	if got := rec.Header().Get("WWW-Authenticate"); got != "" {
+		t.Fatalf("a 403 with WWW-Authenticate %q", got)
+	}
+}

@@ -183,8 +183,11 @@ func importFile(ctx context.Context, t *transport, stdout, stderr io.Writer, fil
 	}
 	// A bundle goes as its directory first, then one map at a time, so
 	// that a long import shows its progress and each map is its own batch.
+	// Each map goes as a bundle of one: a bundle is an administrator's
+	// import (a migration), a lone map document a coordinator's.
 	maps := bundle.Maps
-	if bundle.OrganisationMap != nil {
+	org := bundle.OrganisationMap != nil
+	if org {
 		maps = append([]mapdoc.Document{*bundle.OrganisationMap}, maps...)
 	}
 	p := newProgress(stderr, "importing maps", len(maps))
@@ -194,15 +197,38 @@ func importFile(ctx context.Context, t *transport, stdout, stderr io.Writer, fil
 		return fmt.Errorf("directory: %w", err)
 	}
 	for i := range maps {
-		var res command.ImportResult
-		if err := t.importDoc(ctx, mapdoc.Canonical(&maps[i]), &res); err != nil {
+		one := &mapdoc.Bundle{Schema: mapdoc.SchemaBundle, Directory: entriesOf(&maps[i], bundle.Directory), Maps: []mapdoc.Document{maps[i]}}
+		if i == 0 && org {
+			one.OrganisationMap, one.Maps = &maps[i], []mapdoc.Document{}
+		}
+		var res command.BundleResult
+		if err := t.importDoc(ctx, mapdoc.CanonicalBundle(one), &res); err != nil {
 			return fmt.Errorf("map %s (%d of %d; the ones before it are imported): %w", maps[i].ID, i+1, len(maps), err)
 		}
-		summary.Maps = append(summary.Maps, res)
+		summary.Maps = append(summary.Maps, res.Maps...)
 		p.set(i + 1)
 	}
 	p.done()
 	return enc.Encode(summary)
+}
+
+// entriesOf is the directory entries doc's actors name (already
+// registered with the bundle's directory: they come along so that the
+// bundle of one map is whole).
+func entriesOf(doc *mapdoc.Document, dir []mapdoc.Entry) []mapdoc.Entry {
+	named := map[string]bool{}
+	for _, a := range doc.Actors {
+		if a.Directory != "" {
+			named[a.Directory] = true
+		}
+	}
+	out := []mapdoc.Entry{}
+	for _, e := range dir {
+		if named[e.ID] {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // readDocument reads and checks a map document or bundle locally: an

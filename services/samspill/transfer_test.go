@@ -17,12 +17,20 @@ func TestImportThenExportFromTheRunningSystem(t *testing.T) {
 	cfg := upConfig{data: t.TempDir(), httpAddr: "127.0.0.1:0", natsPort: 0, sync: "interval"}
 	base, natsURL, stop := startUpNATS(t, cfg)
 	defer stop()
-	if status, res := post(t, base, "register_entry", `{"entryId":"legekontor-grorud","kind":"service","name":"Legekontoret Grorud","sector":"primary-health","municipality":"0301"}`); status != 201 {
+	admin := mustAdminToken(t, cfg.data)
+	coordinator, _ := mustToken(t, base, admin, tokenSpec{Name: "coordinator", Role: "coordinator", Municipality: "0301"})
+	if status, res := postAs(t, base, admin, "register_entry", `{"entryId":"legekontor-grorud","kind":"service","name":"Legekontoret Grorud","sector":"primary-health","municipality":"0301"}`); status != 201 {
 		t.Fatalf("register: %d %v", status, res)
 	}
 	example := "../../pkg/mapdoc/testdata/example-map.json"
 	var out, errOut bytes.Buffer
-	if code := run(context.Background(), []string{"import", example, "--nats", natsURL}, &out, &errOut); code != exitOK {
+	// Without a token the import is refused (exit 5), over NATS too.
+	if code := run(context.Background(), []string{"import", example, "--nats", natsURL}, &out, &errOut); code != exitDenied {
+		t.Fatalf("import without a token: exit %d: %s", code, errOut.String())
+	}
+	out.Reset()
+	errOut.Reset()
+	if code := run(context.Background(), []string{"import", example, "--nats", natsURL, "--token", coordinator}, &out, &errOut); code != exitOK {
 		t.Fatalf("import: exit %d: %s", code, errOut.String())
 	}
 	src, _ := os.ReadFile(example)
@@ -35,7 +43,7 @@ func TestImportThenExportFromTheRunningSystem(t *testing.T) {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		errOut.Reset()
-		code := run(context.Background(), []string{"export", "--map", want.ID, "--at", "2026-11-01", "--nats", natsURL, "-o", file}, io.Discard, &errOut)
+		code := run(context.Background(), []string{"export", "--map", want.ID, "--at", "2026-11-01", "--nats", natsURL, "--token", coordinator, "-o", file}, io.Discard, &errOut)
 		if code == exitOK {
 			break
 		}
@@ -85,10 +93,15 @@ func TestImportExportUsage(t *testing.T) {
 
 func TestImportBundleShowsProgressAndExportsBack(t *testing.T) {
 	cfg := upConfig{data: t.TempDir(), httpAddr: "127.0.0.1:0", natsPort: 0, sync: "interval"}
-	_, natsURL, stop := startUpNATS(t, cfg)
+	base, natsURL, stop := startUpNATS(t, cfg)
 	defer stop()
+	admin := mustAdminToken(t, cfg.data)
+	// A bundle (directory and maps) is an administrator's import; its
+	// export, the per-map structures of a municipality, an integration's
+	// granted read.
+	reader, _ := mustToken(t, base, admin, tokenSpec{Name: "registry", Role: "integration", Grants: []string{"bundle.0301.read"}})
 	var out, errOut bytes.Buffer
-	if code := run(context.Background(), []string{"import", "../../pkg/mapdoc/testdata/example-bundle.json", "--nats", natsURL}, &out, &errOut); code != exitOK {
+	if code := run(context.Background(), []string{"import", "../../pkg/mapdoc/testdata/example-bundle.json", "--nats", natsURL, "--token", admin}, &out, &errOut); code != exitOK {
 		t.Fatalf("bundle import: exit %d: %s", code, errOut.String())
 	}
 	if !strings.Contains(errOut.String(), "importing maps") && !strings.Contains(out.String(), `"maps"`) {
@@ -103,7 +116,7 @@ func TestImportBundleShowsProgressAndExportsBack(t *testing.T) {
 	v, _ := mapdoc.NewValidator()
 	for {
 		errOut.Reset()
-		code := run(context.Background(), []string{"export", "--municipality", "0301", "--at", "2026-11-01", "--nats", natsURL, "-o", file}, io.Discard, &errOut)
+		code := run(context.Background(), []string{"export", "--municipality", "0301", "--at", "2026-11-01", "--nats", natsURL, "--token", reader, "-o", file}, io.Discard, &errOut)
 		if code == exitOK {
 			b, _ := os.ReadFile(file)
 			_, bundle, err := v.Parse(b)
@@ -121,8 +134,9 @@ func TestImportBundleShowsProgressAndExportsBack(t *testing.T) {
 
 func TestImportCSVAndFHIR(t *testing.T) {
 	cfg := upConfig{data: t.TempDir(), httpAddr: "127.0.0.1:0", natsPort: 0, sync: "interval"}
-	_, natsURL, stop := startUpNATS(t, cfg)
+	base, natsURL, stop := startUpNATS(t, cfg)
 	defer stop()
+	coordinator, _ := mustToken(t, base, mustAdminToken(t, cfg.data), tokenSpec{Name: "coordinator", Role: "coordinator", Municipality: "3203"})
 	dir := "../../pkg/mapimport/testdata/"
 	for _, tc := range []struct {
 		args   []string
@@ -137,7 +151,7 @@ func TestImportCSVAndFHIR(t *testing.T) {
 		{[]string{"import", dir + "csv/care-en.csv", "--format", "xml"}, exitUsage, "--format"},
 	} {
 		var out, errOut bytes.Buffer
-		code := run(context.Background(), append(tc.args, "--nats", natsURL), &out, &errOut)
+		code := run(context.Background(), append(tc.args, "--nats", natsURL, "--token", coordinator), &out, &errOut)
 		if code != tc.code || !strings.Contains(errOut.String(), tc.report) {
 			t.Errorf("samspill %v: exit %d, report %q; want exit %d and %q", tc.args, code, errOut.String(), tc.code, tc.report)
 		}

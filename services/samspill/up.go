@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -435,15 +436,20 @@ func devIdPUsers() []devidp.User {
 	return out
 }
 
-// bootstrapAdmin makes the first administrator's API token on a first start
-// (when there is no token at all) and writes it, readable by the owner
-// only, to <data>/admin.token; it returns that file's path.
+// bootstrapAdmin makes an administrator's API token when there is none that
+// works — on a first start, or when the one in <data>/admin.token has
+// expired or was revoked — and writes it, readable by the owner only, to
+// <data>/admin.token; it returns that file's path. Whoever may read the
+// data folder runs the system, so a working admin token there gives away
+// nothing more.
 func bootstrapAdmin(ctx context.Context, a *auth.Service, data string) (string, error) {
 	path := filepath.Join(data, "admin.token")
-	if a.TokenCount() > 0 {
-		return path, nil
+	if b, err := os.ReadFile(path); err == nil {
+		if p, err := a.Authenticate(ctx, strings.TrimSpace(string(b))); err == nil && p.Role == access.Admin {
+			return path, nil
+		}
 	}
-	tok, err := a.Bootstrap(ctx, auth.TokenSpec{Name: "samspill up: first administrator", Role: access.Admin, ExpiresAt: time.Now().AddDate(1, 0, -1)})
+	tok, err := a.Bootstrap(ctx, auth.TokenSpec{Name: "samspill up: administrator", Role: access.Admin, ExpiresAt: time.Now().AddDate(1, 0, -1)})
 	if err != nil {
 		return "", fmt.Errorf("bootstrap admin token: %w", err)
 	}
