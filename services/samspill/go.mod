@@ -3,6 +3,7 @@ module github.com/samspill/samspill/services/samspill
 go 1.26.0
 
 require (
+	github.com/HdrHistogram/hdrhistogram-go v1.4.0
 	github.com/chromedp/chromedp v0.23.0
 	github.com/google/uuid v1.6.0
 	github.com/nats-io/nats.go v1.55.0
