@@ -73,7 +73,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	add(groupServer, cmdMap(stdout, stderr), cmdActor(stdout, stderr), cmdRelation(stdout, stderr),
 		cmdCoordinator(stdout, stderr), cmdPlan(stdout, stderr), cmdParticipation(stdout, stderr),
 		cmdConsent(stdout, stderr), cmdDirectory(stdout, stderr), cmdCommand(stdout), cmdToken(stdout, stderr), cmdAudit(stdout),
-		cmdImport(stdout, stderr), cmdExport(stdout))
+		cmdImport(stdout, stderr), cmdExport(stdout), cmdLoad(stdout, stderr))
 	add(groupOffline, cmdMetrics(stdout), cmdAnalyse(stdout), cmdRender(stdout))
 	root.SetHelpCommandGroupID(groupRun)
 	root.SetCompletionCommandGroupID(groupRun)
