@@ -103,7 +103,7 @@ func (m *loadMix) String() string {
 	return strings.Join(parts, ",")
 }
 
-func (m *loadMix) Type() string { return "KIND=WEIGHT,…" }
+func (m *loadMix) Type() string { return "KIND=WEIGHT,..." }
 
 func (m *loadMix) Set(s string) error {
 	var out loadMix
@@ -214,17 +214,15 @@ func cmdLoad(stdout, stderr io.Writer) *cobra.Command {
 	fs.StringVar(&cfg.natsURL, "nats", natsURL, "NATS `URL` for --transport nats and --gap-latency ($SAMSPILL_NATS, else samspill up's)")
 	fs.StringVar(&cfg.natsTLS, "nats-tls", "", "`folder` with ca.pem and the CLI's client certificate samspill-cli.pem, samspill-cli-key.pem (a TLS cluster: make dev-certs)")
 	fs.Float64Var(&cfg.rate, "rate", 100, "requests a second on a fixed schedule (open loop); 0: as fast as --concurrency workers go")
+	cfg.concurrency, cfg.coordinators, cfg.warmup = 8, 4, 1
 	fs.Var(rangeInt{p: &cfg.concurrency, lo: 1, hi: 4096}, "concurrency", "with --rate 0: workers, each sending its next request when the last is answered")
-	cfg.concurrency = 8
 	fs.DurationVar(&cfg.duration, "duration", 0, "how long to send (default 10s unless --requests is given)")
-	fs.Var(rangeInt{p: &cfg.requests, lo: 0, hi: 1 << 40}, "requests", "how many requests to send (0: no limit; --duration ends the run)")
+	fs.Var(rangeInt{p: &cfg.requests, lo: 0, hi: 1_000_000_000}, "requests", "how many requests to send (0: no limit; --duration ends the run)")
 	fs.Var(rangeInt{p: &cfg.coordinators, lo: 1, hi: 1000}, "coordinators", "coordinators, each with a token of their own and maps of their own")
-	cfg.coordinators = 4
-	fs.StringVar(&municipalities, "municipalities", "3201,3203,3301", "comma-separated municipality `numbers` the coordinators are spread over (the demo region's)")
+	fs.StringVar(&municipalities, "municipalities", "3201,3203,3301", "comma-separated `LIST` of municipality numbers the coordinators are spread over (the demo region's)")
 	fs.Var(&cfg.mix, "mix", "weights of the kinds of request, commands, map, gaps and picture")
 	fs.Int64Var(&cfg.seed, "seed", 1, "seed of the choices (which request, which map, which services); the timing is the server's")
 	fs.Var(rangeInt{p: &cfg.warmup, lo: 1, hi: 100}, "warmup", "maps each coordinator builds, unmeasured, before the clock starts")
-	cfg.warmup = 1
 	fs.DurationVar(&cfg.settle, "settle", 2*time.Second, "a map opened during the run is read from this long after it was opened")
 	fs.DurationVar(&cfg.timeout, "timeout", 30*time.Second, "a request unanswered after this long is an error (timeout)")
 	fs.BoolVar(&cfg.gapLatency, "gap-latency", false, "also measure command to gap_opened event latency (needs NATS: --nats)")
