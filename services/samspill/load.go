@@ -360,13 +360,13 @@ func runLoad(ctx context.Context, cfg loadConfig, stdout, stderr io.Writer) erro
 		go func() { errc <- l.warmUp(warm, c) }()
 	}
 	for range l.coords {
-		if err := <-errc; err != nil {
+		if err := <-errc; err != nil && ctx.Err() == nil {
 			cancelWarm()
 			return err
 		}
 	}
 	if ctx.Err() != nil {
-		return ctx.Err()
+		return errors.New("interrupted during the warm-up, before anything was measured")
 	}
 
 	var probe *gapProbe
