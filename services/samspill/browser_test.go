@@ -2,24 +2,33 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+	"github.com/google/uuid"
+
+	"github.com/samspill/samspill/services/samspill/demo"
 )
 
 // The browser tests drive the web application of samspill up (/app/) with
-// a real headless Chromium: a coordinator maps a person's network and
-// watches a gap open and close live; an analyst reads the region's
-// tables and picture. Each step leaves a full-page screenshot in
-// $SAMSPILL_ARTIFACTS/screenshots (default <repo>/artifacts/screenshots).
+// a real headless Chromium. Each user signs in with OpenID Connect at the
+// development identity provider (/idp/) as a demo user: a coordinator of
+// 3301 maps a person's network and watches a gap open and close live, is
+// refused another coordinator's map and signs out; an analyst of 3301
+// reads the region's tables and picture and is refused a citizen map.
+// Each step leaves a full-page screenshot in $SAMSPILL_ARTIFACTS/screenshots
+// (default <repo>/artifacts/screenshots).
 
 // chromiumPath finds the browser: $CHROMIUM, /usr/bin/chromium or chromium
 // on the PATH. Without one the test fails and says how to install it.
@@ -92,10 +101,12 @@ func newBrowser(t *testing.T, base, name string) *browser {
 }
 
 // run runs actions, failing the test with what (and a screenshot) when
-// they fail.
+// they fail or take more than 90 seconds.
 func (b *browser) run(what string, actions ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
-	if err := chromedp.Do(b.ctx, actions...); err != nil {
+	ctx, cancel := context.WithTimeout(b.ctx, 90*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
 		b.shot("failed-" + strings.ReplaceAll(what, " ", "-"))
 		b.t.Fatalf("%s: %v", what, err)
 	}
@@ -146,12 +157,12 @@ func (b *browser) waitJS(what, expr string) {
 }
 
 // checkPage checks what every page must have: a language, one h1, the
-// landmarks, an accessible label on every form control, captions and
-// scoped headers in tables, and, on a page just loaded, the skip link
-// first in the tab order.
-func (b *browser) checkPage(page string) {
+// landmarks (header, nav and main unless others are named), an accessible
+// label on every form control, captions and scoped headers in tables,
+// and, on a page just loaded, the skip link first in the tab order.
+func (b *browser) checkPage(page string, landmarks ...string) {
 	b.t.Helper()
-	b.checkMarkup(page)
+	b.checkMarkup(page, landmarks...)
 	b.run("tab to the skip link on "+page, chromedp.KeyEvent(kb.Tab))
 	first := eval[string](b, "focus after Tab", `document.activeElement ? document.activeElement.className : ''`)
 	if !strings.Contains(first, "skip-link") {
@@ -161,15 +172,19 @@ func (b *browser) checkPage(page string) {
 }
 
 // checkMarkup is checkPage without the keyboard.
-func (b *browser) checkMarkup(page string) {
+func (b *browser) checkMarkup(page string, landmarks ...string) {
 	b.t.Helper()
+	if len(landmarks) == 0 {
+		landmarks = []string{"header", "nav", "main"}
+	}
+	list, _ := json.Marshal(landmarks)
 	var problems []string
-	problems = eval[[]string](b, "accessibility of "+page, `(() => {
+	problems = eval[[]string](b, "accessibility of "+page, `((landmarks) => {
 		const out = [];
 		const lang = document.documentElement.getAttribute('lang');
 		if (lang !== 'en' && lang !== 'nb') out.push('html lang is ' + lang);
 		if (document.querySelectorAll('h1').length !== 1) out.push(document.querySelectorAll('h1').length + ' h1 elements');
-		for (const sel of ['header', 'nav', 'main']) if (!document.querySelector(sel)) out.push('no ' + sel + ' landmark');
+		for (const sel of landmarks) if (!document.querySelector(sel)) out.push('no ' + sel + ' landmark');
 		for (const el of document.querySelectorAll('input, select, textarea')) {
 			if (el.type === 'hidden') continue;
 			const id = el.id;
@@ -184,31 +199,88 @@ func (b *browser) checkMarkup(page string) {
 		const img = document.querySelector('figure img');
 		if (img && !(img.getAttribute('alt') || '').trim()) out.push('picture without alt');
 		return out;
-	})()`)
+	})(`+string(list)+`)`)
 	if len(problems) > 0 {
 		b.t.Errorf("%s: accessibility: %s", page, strings.Join(problems, "; "))
 	}
 }
 
-// signIn fills the development sign-in.
-func (b *browser) signIn(name, role, municipality string) {
+// signIn signs in with OpenID Connect as a user of the development
+// identity provider (a demo user such as dev-coordinator-3301): a browser
+// at / is sent through /app/login to the provider's authorization page,
+// where it chooses the user, and comes back through /app/callback signed
+// in.
+func (b *browser) signIn(subject string) {
 	b.t.Helper()
-	b.run("open the sign-in",
+	b.run("open Samspill",
 		chromedp.Navigate(b.base+"/"),
-		chromedp.WaitVisible(chromedp.CSS(`#signin-name`)))
-	var url string
-	url = eval[string](b, "location", `location.pathname`)
-	if url != "/app/signin" {
-		b.t.Errorf("a browser at / lands on %s, want /app/signin", url)
+		chromedp.WaitVisible(chromedp.CSS(`button[data-subject]`)))
+	at, err := url.Parse(eval[string](b, "location", `location.href`))
+	if err != nil {
+		b.t.Fatal(err)
 	}
-	b.checkPage("sign-in")
-	b.shot("signin")
-	b.run("sign in",
-		chromedp.SendKeys(chromedp.CSS(`#signin-name`), name),
-		chromedp.Click(chromedp.CSS(`input[name=role][value=`+role+`]`)),
-		chromedp.SendKeys(chromedp.CSS(`#signin-municipality`), municipality),
-		chromedp.Click(chromedp.CSS(`form[action="/app/signin"] button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`h1`)))
+	q := at.Query()
+	if at.Path != "/idp/authorize" || q.Get("client_id") != webClientID || q.Get("redirect_uri") != b.base+"/app/callback" ||
+		q.Get("response_type") != "code" || q.Get("code_challenge_method") != "S256" || q.Get("code_challenge") == "" ||
+		q.Get("state") == "" || q.Get("nonce") == "" {
+		b.t.Errorf("a browser at / lands on %s, want the provider's authorization of %s (code, PKCE S256, state, nonce) back to /app/callback", at, webClientID)
+	}
+	if h1 := eval[string](b, "provider heading", `document.querySelector('h1').textContent`); h1 != "Development sign-in" {
+		b.t.Errorf("the provider's page has the heading %q", h1)
+	}
+	// The provider's page is not the application's: it has a header and
+	// a main landmark but no navigation.
+	b.checkPage("development sign-in", "header", "main")
+	b.shot("dev-signin")
+	b.run("sign in as "+subject,
+		chromedp.Click(chromedp.CSS(`button[name=sub][value="`+subject+`"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`form[action="/app/logout"] button`)))
+}
+
+// signOut signs out with the header's button: the signed-out page says so
+// and offers to sign in again, and the session is gone: the page's script
+// is refused and a page sends the browser to sign in.
+func (b *browser) signOut() {
+	b.t.Helper()
+	b.run("sign out",
+		chromedp.Click(chromedp.CSS(`form[action="/app/logout"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`a.button.primary[href="/app/login"]`)))
+	if at := eval[string](b, "location", `location.pathname + location.search`); at != "/app/signin?out=1" {
+		b.t.Errorf("signing out lands on %s, want /app/signin?out=1", at)
+	}
+	if text := eval[string](b, "signed out", `document.querySelector('main').textContent`); !strings.Contains(text, "You have signed out.") {
+		b.t.Errorf("the signed-out page says %q", text)
+	}
+	if n := eval[int](b, "sign-out buttons", `document.querySelectorAll('form[action="/app/logout"]').length`); n != 0 {
+		b.t.Errorf("the signed-out page still offers to sign out")
+	}
+	b.checkPage("signed out")
+	b.shot("signed-out")
+	if status := eval[int](b, "the directory signed out", `fetch('/app/directory?q=nav').then(r => r.status)`); status != http.StatusUnauthorized {
+		b.t.Errorf("signed out, the page's directory search answers %d, want 401", status)
+	}
+	b.run("back to my maps",
+		chromedp.Navigate(b.base+"/app/"),
+		chromedp.WaitVisible(chromedp.CSS(`button[data-subject]`)))
+	if at := eval[string](b, "location", `location.pathname`); at != "/idp/authorize" {
+		b.t.Errorf("signed out, /app/ leads to %s, want the sign-in at /idp/authorize", at)
+	}
+}
+
+// refused navigates to path and wants the application's 403 page saying
+// want.
+func (b *browser) refused(what, path, want string) {
+	b.t.Helper()
+	resp, err := chromedp.RunResponse(b.ctx, chromedp.Navigate(b.base+path))
+	if err != nil {
+		b.shot("failed-" + strings.ReplaceAll(what, " ", "-"))
+		b.t.Fatalf("%s: %v", what, err)
+	}
+	b.run(what, chromedp.WaitVisible(chromedp.CSS(`h1`)))
+	text := eval[string](b, what, `document.querySelector('main').textContent`)
+	if resp.Status != http.StatusForbidden || !strings.Contains(text, want) {
+		b.t.Errorf("%s: %d %q, want 403 saying %q", what, resp.Status, text, want)
+	}
 }
 
 // submit clicks a map form's main button and waits for the page to show
@@ -325,16 +397,39 @@ func TestBrowserCoordinatorAndAnalyst(t *testing.T) {
 			t.Errorf("samspill up did not stop cleanly: %v", err)
 		}
 	}()
-	t.Run("coordinator", func(t *testing.T) { coordinatorPath(t, base) })
-	t.Run("analyst", func(t *testing.T) { analystPath(t, base) })
+	admin := mustAdminToken(t, cfg.data)
+	// The map the coordinator makes, for the analyst to be refused.
+	mapID := "00000000-0000-4000-8000-000000000000"
+	t.Run("coordinator", func(t *testing.T) { mapID = coordinatorPath(t, base, admin) })
+	t.Run("analyst", func(t *testing.T) { analystPath(t, base, mapID) })
 }
 
-func coordinatorPath(t *testing.T, base string) {
+// coordinatorPath is the coordinator of 3301's afternoon; it returns the
+// id of the map they made.
+func coordinatorPath(t *testing.T, base, admin string) string {
 	b := newBrowser(t, base, "coordinator")
-	b.signIn("Kari Nordmann", "coordinator", "3301")
+	b.signIn(demo.Coordinator("3301"))
+	if at := eval[string](b, "location", `location.pathname`); at != "/app/" {
+		t.Errorf("a coordinator signs in to %s, want /app/", at)
+	}
 	b.waitJS("my maps", `document.querySelector('h1').textContent.includes('My maps')`)
 	b.checkPage("my maps")
-	b.shot("my-maps-empty")
+	// The demo's maps of 3301 were opened in this coordinator's name: they
+	// are their caseload, and nobody else's is in it.
+	caseload := eval[[]string](b, "my maps", `Array.from(document.querySelectorAll('table.data tbody tr td:first-of-type')).map(td => td.textContent.trim())`)
+	if len(caseload) == 0 {
+		t.Error("the coordinator of 3301 has no maps; the demo's maps of 3301 are theirs")
+	}
+	for _, m := range caseload {
+		if m != "3301" {
+			t.Errorf("my maps lists a map of municipality %q", m)
+			break
+		}
+	}
+	if n := eval[int](b, "region link", `document.querySelectorAll('nav a[href^="/app/areas"]').length`); n != 0 {
+		t.Error("a coordinator's navigation links to the region's figures, which are the analysts'")
+	}
+	b.shot("my-maps")
 
 	// Open a map.
 	b.run("open a map",
@@ -342,7 +437,21 @@ func coordinatorPath(t *testing.T, base string) {
 		chromedp.SendKeys(chromedp.CSS(`#new-map-citizenName`), "Ola Nordmann"),
 		chromedp.SetValue(chromedp.CSS(`#new-map-validTime`), time.Now().AddDate(0, 0, -60).Format(time.DateOnly)),
 		chromedp.Click(chromedp.CSS(`#new-map button.primary`)),
-		chromedp.WaitVisible(chromedp.CSS(`#add-directory-q`)))
+		chromedp.WaitVisible(chromedp.CSS(`#add-directory-q, main p.notice`)))
+	// The new map is the coordinator's at once: the page it opens on is
+	// the map, not a refusal because the graph service has not yet seen
+	// the map opened in their name.
+	if eval[int](b, "refused at once", `document.querySelectorAll('#add-directory-q').length`) == 0 {
+		b.shot("new-map-refused")
+		t.Errorf("opening a map lands on %q: the web app reads the map before the graph service has applied map_opened (who it is assigned to)",
+			eval[string](b, "refusal", `document.querySelector('main').textContent.trim().replace(/\s+/g, ' ')`))
+		refusedAt := eval[string](b, "map url", `location.pathname`)
+		deadline := time.Now().Add(30 * time.Second)
+		for eval[int](b, "the map at last", `document.querySelectorAll('#add-directory-q').length`) == 0 && time.Now().Before(deadline) {
+			time.Sleep(200 * time.Millisecond)
+			b.run("load the map again", chromedp.Navigate(b.base+refusedAt), chromedp.WaitVisible(chromedp.CSS(`#add-directory-q, main p.notice`)))
+		}
+	}
 	var h1, mapURL string
 	h1 = eval[string](b, "map heading", `document.querySelector('h1').textContent`)
 	mapURL = eval[string](b, "map url", `location.pathname`)
@@ -412,10 +521,19 @@ func coordinatorPath(t *testing.T, base string) {
 	}
 	b.shot("gap-opened")
 
-	// A colleague's change (another client of the HTTP API) arrives live.
-	status, res := post(t, base, "add_actor", fmt.Sprintf(`{"mapId":%q,"kind":"service","level":"service","sector":"housing","name":"Boligkontoret"}`, mapID))
-	if status != http.StatusCreated {
-		t.Fatalf("add_actor over the API: %d %v", status, res)
+	// A colleague's change (another client of the HTTP API, with their
+	// own API token) arrives live. The map is not theirs until the
+	// administrator assigns it to them too.
+	colleague, colleagueSubject := mustToken(t, base, admin, tokenSpec{Name: "Colleague", Role: "coordinator", Municipality: "3301"})
+	addHousing := fmt.Sprintf(`{"mapId":%q,"kind":"service","level":"service","sector":"housing","name":"Boligkontoret"}`, mapID)
+	if status, res := postAs(t, base, colleague, "add_actor", addHousing); status != http.StatusForbidden {
+		t.Errorf("add_actor by a coordinator the map is not assigned to: %d %v, want 403", status, res)
+	}
+	if status, res := postAs(t, base, admin, "grant_access", fmt.Sprintf(`{"mapId":%q,"principal":%q}`, mapID, colleagueSubject)); status != http.StatusCreated {
+		t.Fatalf("grant_access by the administrator: %d %v", status, res)
+	}
+	if status, res := postAs(t, base, colleague, "add_actor", addHousing); status != http.StatusCreated {
+		t.Fatalf("add_actor by the colleague the map is now assigned to: %d %v", status, res)
 	}
 	b.waitJS("a colleague's actor appears live", `document.getElementById('actors-region').textContent.includes('Boligkontoret')`)
 
@@ -468,7 +586,18 @@ func coordinatorPath(t *testing.T, base string) {
 	b.checkMarkup("map with actors")
 	b.shot("map-complete")
 
-	// Downloads answer from the same origin.
+	// Downloads come through the application (the HTTP API wants a token
+	// a browser does not have): every link is under the map's own path,
+	// and the map document answers.
+	links := eval[[]string](b, "download links", `Array.from(document.querySelectorAll('.downloads a')).map(a => new URL(a.href).pathname)`)
+	for _, l := range links {
+		if !strings.HasPrefix(l, "/app/maps/"+mapID+"/") {
+			t.Errorf("a download link goes to %s, not under /app/maps/%s/", l, mapID)
+		}
+	}
+	if !slices.Contains(links, "/app/maps/"+mapID+"/export.json") {
+		t.Errorf("the downloads %v have no map document (export.json)", links)
+	}
 	exportType := eval[string](b, "export link", `(async () => { const a = Array.from(document.querySelectorAll('.downloads a')).find(a => a.href.includes('export.json'));
 			const r = await fetch(a.href); return r.status + ' ' + r.headers.get('content-type'); })()`)
 	if !strings.HasPrefix(exportType, "200 application/json") {
@@ -511,6 +640,9 @@ func coordinatorPath(t *testing.T, base string) {
 	}
 	b.checkPage("map in Norwegian")
 	b.shot("map-nb")
+	b.run("back to English",
+		chromedp.Click(chromedp.CSS(`a[hreflang=en]`)),
+		chromedp.WaitVisible(chromedp.CSS(`html[lang=en]`)))
 
 	// My maps lists the map with its open gaps.
 	b.run("my maps", chromedp.Navigate(base+"/app/"), chromedp.WaitVisible(chromedp.CSS(`table.data`)))
@@ -519,12 +651,35 @@ func coordinatorPath(t *testing.T, base string) {
 	if !strings.Contains(listed, "Ola N.") || !strings.Contains(listed, "3301") {
 		t.Errorf("my maps lists %q", listed)
 	}
-	b.shot("my-maps")
+	b.shot("my-maps-with-ola")
+
+	// Another coordinator's map, opened by its address, is refused, and
+	// so is a map that does not exist: the page does not tell them apart.
+	status, res := postAs(t, base, colleague, "open_map", `{"focus":"citizen","label":"Kim K.","municipality":"3301"}`)
+	if status != http.StatusCreated {
+		t.Fatalf("open_map by the colleague: %d %v", status, res)
+	}
+	ids, _ := res["ids"].(map[string]any)
+	other, _ := ids["mapId"].(string)
+	if other == "" {
+		t.Fatalf("open_map answered no map id: %v", res)
+	}
+	const notYours = "A citizen map opens only for the coordinators it is assigned to"
+	b.refused("another coordinator's map", "/app/maps/"+other, notYours)
+	b.checkPage("refused map")
+	b.shot("other-coordinators-map-refused")
+	b.refused("a map that does not exist", "/app/maps/"+uuid.NewString(), notYours)
+	if strings.Contains(eval[string](b, "refusal", `document.body.textContent`), "Kim K.") {
+		t.Error("the refusal shows the other map's label")
+	}
+
+	b.signOut()
+	return mapID
 }
 
-func analystPath(t *testing.T, base string) {
+func analystPath(t *testing.T, base, mapID string) {
 	b := newBrowser(t, base, "analyst")
-	b.signIn("Arne Analytiker", "analyst", "3301")
+	b.signIn(demo.Analyst("3301"))
 	b.waitJS("the region page", `location.pathname === '/app/areas/3301'`)
 	b.waitJS("the system picture loads", `(() => { const i = document.getElementById('area-picture'); return i.complete && i.naturalWidth > 0; })()`)
 	var matrixRows, prevalenceRows int
@@ -547,12 +702,12 @@ func analystPath(t *testing.T, base string) {
 		t.Errorf("the matrix CSV answers %q", csv)
 	}
 
-	// An analyst opens no citizen map.
-	b.run("a citizen map", chromedp.Navigate(base+"/app/maps/00000000-0000-4000-8000-000000000000"), chromedp.WaitVisible(chromedp.CSS(`h1`)))
-	var text string
-	text = eval[string](b, "refusal", `document.querySelector('main').textContent`)
-	if !strings.Contains(text, "analysts see aggregated figures") {
-		t.Errorf("an analyst at a citizen map sees %q", text)
+	// An analyst opens no citizen map, not even the coordinator's of their
+	// own municipality.
+	b.refused("a citizen map", "/app/maps/"+mapID, "analysts see aggregated figures")
+	if strings.Contains(eval[string](b, "refusal", `document.body.textContent`), "Ola") {
+		t.Error("the refusal shows the map's label")
 	}
 	b.shot("analyst-refused")
+	b.signOut()
 }
