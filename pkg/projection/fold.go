@@ -31,7 +31,19 @@ type History struct {
 	// (access_revoked). Assignments are not facts of the map: they change
 	// who may see it, not what it says, so they are not among Facts.
 	Assigned []string
-	Facts    []Fact
+	// Access are the map's access_granted and access_revoked events, by
+	// their sequence and times alone: they count in the map's version
+	// (the command service's expectedVersion), not in what it says.
+	Access []Mark
+	Facts  []Fact
+}
+
+// Mark is where and when an event that is not a fact of the map stands in
+// the log.
+type Mark struct {
+	Seq      uint64    `json:"seq"`
+	Recorded time.Time `json:"recorded"`
+	Valid    date.Date `json:"valid"`
 }
 
 // IsAssigned reports whether the map is assigned to principal now.
@@ -77,6 +89,11 @@ func (h *History) View(at date.Date, knownAt time.Time) (*View, bool) {
 		return nil, false
 	}
 	b.finish()
+	for _, m := range h.Access {
+		if (knownAt.IsZero() || !m.Recorded.After(knownAt)) && !m.Valid.After(at) && m.Seq > b.v.Version {
+			b.v.Version = m.Seq
+		}
+	}
 	return b.v, true
 }
 

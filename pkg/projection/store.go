@@ -87,9 +87,11 @@ func (s *Store) Apply(r eventlog.Record) error {
 			}
 		case *event.AccessGranted:
 			h.Assigned = assign(h.Assigned, d.Principal)
+			h.Access = append(h.Access, Mark{Seq: r.Seq, Recorded: f.Recorded, Valid: f.Valid})
 			return nil
 		case *event.AccessRevoked:
 			h.Assigned = unassign(h.Assigned, d.Principal)
+			h.Access = append(h.Access, Mark{Seq: r.Seq, Recorded: f.Recorded, Valid: f.Valid})
 			return nil
 		}
 		h.Facts = append(h.Facts, f)
@@ -159,7 +161,7 @@ func (s *Store) History(mapID string) (*History, bool) {
 		return nil, false
 	}
 	// Facts are append-only; a capped slice is a stable copy.
-	return &History{MapID: h.MapID, OpenedBy: h.OpenedBy, Assigned: h.Assigned, Facts: h.Facts[:len(h.Facts):len(h.Facts)]}, true
+	return &History{MapID: h.MapID, OpenedBy: h.OpenedBy, Assigned: h.Assigned, Access: h.Access[:len(h.Access):len(h.Access)], Facts: h.Facts[:len(h.Facts):len(h.Facts)]}, true
 }
 
 // View returns a map on the valid date at as known at knownAt (zero: now).
@@ -284,6 +286,7 @@ type snapshotMap struct {
 	// maps load with no principal.
 	OpenedBy string         `json:"openedBy,omitempty"`
 	Assigned []string       `json:"assigned,omitempty"`
+	Access   []Mark         `json:"access,omitempty"`
 	Facts    []snapshotFact `json:"facts"`
 }
 
@@ -307,7 +310,7 @@ func (s *Store) MarshalSnapshot() ([]byte, error) {
 	}
 	slices.Sort(ids)
 	for _, id := range ids {
-		m := snapshotMap{ID: id, OpenedBy: s.maps[id].OpenedBy, Assigned: s.maps[id].Assigned}
+		m := snapshotMap{ID: id, OpenedBy: s.maps[id].OpenedBy, Assigned: s.maps[id].Assigned, Access: s.maps[id].Access}
 		for _, f := range s.maps[id].Facts {
 			raw, err := json.Marshal(f.Data)
 			if err != nil {
@@ -340,7 +343,7 @@ func (s *Store) UnmarshalSnapshot(b []byte) error {
 	}
 	maps := make(map[string]*History, len(snap.Maps))
 	for _, m := range snap.Maps {
-		h := &History{MapID: m.ID, OpenedBy: m.OpenedBy, Assigned: m.Assigned, Facts: make([]Fact, 0, len(m.Facts))}
+		h := &History{MapID: m.ID, OpenedBy: m.OpenedBy, Assigned: m.Assigned, Access: m.Access, Facts: make([]Fact, 0, len(m.Facts))}
 		if !slices.IsSorted(h.Assigned) {
 			return fmt.Errorf("projection: snapshot of %s: assignments out of order", m.ID)
 		}
