@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"go.opentelemetry.io/otel/trace"
 
@@ -44,7 +45,46 @@ type Recorder interface {
 type Guard struct {
 	recorder Recorder
 	assigned func(mapID, subject string) bool
+	catchUp  func(context.Context) error
 	logger   *slog.Logger
+}
+
+// WithCatchUp makes the guard, before it refuses a coordinator a map that
+// is not assigned to them, call catchUp (wait until the service's read
+// side has applied the log up to its present end) and ask again: a
+// coordinator who has just opened a map, or been granted one, is not
+// refused (and recorded as refused) because the read side is a moment
+// behind. See CatchUp.
+func (g *Guard) WithCatchUp(catchUp func(context.Context) error) *Guard {
+	g.catchUp = catchUp
+	return g
+}
+
+// CatchUpWait bounds how long a guard waits for its read side.
+const CatchUpWait = 2 * time.Second
+
+// CatchUp is a catch-up function for WithCatchUp: it reads the log's
+// present end with head and waits, at most CatchUpWait, until position
+// (what the service's projection has applied) reaches it.
+func CatchUp(head func(context.Context) (uint64, error), position func() uint64) func(context.Context) error {
+	return func(ctx context.Context) error {
+		ctx, cancel := context.WithTimeout(ctx, CatchUpWait)
+		defer cancel()
+		end, err := head(ctx)
+		if err != nil {
+			return err
+		}
+		t := time.NewTicker(5 * time.Millisecond)
+		defer t.Stop()
+		for position() < end {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-t.C:
+			}
+		}
+		return nil
+	}
 }
 
 // NewGuard returns a guard that records with recorder and asks assigned
@@ -72,6 +112,11 @@ func (g *Guard) Check(ctx context.Context, operation string, a Action, r Resourc
 	assigned := false
 	if r.Kind == KindMap && p.Role == Coordinator && g.assigned != nil {
 		assigned = g.assigned(r.ID, p.Subject)
+		if !assigned && g.catchUp != nil && (a == Read || a == Write || a == Erase) {
+			if err := g.catchUp(ctx); err == nil {
+				assigned = g.assigned(r.ID, p.Subject)
+			}
+		}
 	}
 	decision := Decide(p, a, r, assigned)
 	if decision == nil && !audited(a, r) {

@@ -187,7 +187,7 @@ func New(ctx context.Context, js jetstream.JetStream, log *eventlog.Log, cfg Con
 		return nil, fmt.Errorf("gap: create stream %s: %w", Stream, err)
 	}
 	store := projection.NewStore()
-	return &Service{cfg: cfg, js: js, log: log, stream: st, store: store, guard: access.NewGuard(cfg.Audit, store.Assigned, cfg.Logger), ledger: newLedger(),
+	return &Service{cfg: cfg, js: js, log: log, stream: st, store: store, guard: access.NewGuard(cfg.Audit, store.Assigned, cfg.Logger).WithCatchUp(access.CatchUp(log.Head, store.Position)), ledger: newLedger(),
 		dirty: map[string]time.Time{}, retry: map[string]time.Time{}, maps: map[string]mapInfo{}, areaDirty: map[string]time.Time{}, areaLast: map[string]time.Time{},
 		ready: make(chan struct{}), stop: make(chan struct{}), done: make(chan struct{})}, nil
 }

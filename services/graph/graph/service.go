@@ -113,7 +113,7 @@ func New(ctx context.Context, js jetstream.JetStream, log *eventlog.Log, keys ex
 		return nil, fmt.Errorf("graph: snapshot bucket: %w", err)
 	}
 	store := projection.NewStore()
-	return &Service{cfg: cfg, log: log, obj: obj, keys: keys, store: store, guard: access.NewGuard(cfg.Audit, store.Assigned, cfg.Logger),
+	return &Service{cfg: cfg, log: log, obj: obj, keys: keys, store: store, guard: access.NewGuard(cfg.Audit, store.Assigned, cfg.Logger).WithCatchUp(access.CatchUp(log.Head, store.Position)),
 		snapshots: make(chan struct{}, 1), stopped: make(chan struct{}), caughtUp: make(chan struct{})}, nil
 }
 

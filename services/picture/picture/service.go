@@ -210,7 +210,7 @@ func New(ctx context.Context, js jetstream.JetStream, log *eventlog.Log, cfg Con
 		return nil, err
 	}
 	store := projection.NewStore()
-	return &Service{cfg: cfg, log: log, obj: obj, store: store, guard: access.NewGuard(cfg.Audit, store.Assigned, cfg.Logger), version: version,
+	return &Service{cfg: cfg, log: log, obj: obj, store: store, guard: access.NewGuard(cfg.Audit, store.Assigned, cfg.Logger).WithCatchUp(access.CatchUp(log.Head, store.Position)), version: version,
 		pos: map[string]uint64{}, muni: map[string]string{}, erased: map[string]bool{}, areaPos: map[string]uint64{},
 		index: map[string]map[string]entry{}, dirty: map[string]bool{},
 		caughtUp: make(chan struct{}), wake: make(chan struct{}, 1), stopped: make(chan struct{})}, nil
