@@ -18,12 +18,13 @@ const rootLong = `samspill — actor mapping and collaboration-network analysis
 
 Run everything on this machine with 'samspill up'; the server commands (map,
 actor, relation, coordinator, plan, participation, consent, directory, command,
-import, export) then talk to it over HTTP (--server, default $SAMSPILL_SERVER or
-http://127.0.0.1:8080). The offline commands (metrics, analyse, render) read a
+import, export, token, audit, load) then talk to it over HTTP (--server,
+default $SAMSPILL_SERVER or http://127.0.0.1:8080), signed in with --token. The offline commands (metrics, analyse, render) read a
 map document or region bundle and need no server.
 
 Exit status: 0 success, 1 failure, 2 wrong usage or invalid input, 3 not found
-(or erased or closed), 4 conflict. docs/cli.md documents every command.`
+(or erased or closed), 4 conflict, 5 not signed in or not allowed. docs/cli.md
+documents every command.`
 
 const rootExample = `  samspill up --demo-seed 1
   samspill map open --label "Ola N." --municipality 3203

@@ -78,19 +78,6 @@ func startUpLogging(t *testing.T, cfg upConfig, logger *slog.Logger) (string, st
 
 // post posts a command without a credential (public routes only, or to
 // see it refused); postAs signs in.
-func post(t *testing.T, base, name, body string) (int, map[string]any) {
-	t.Helper()
-	resp, err := http.Post(base+"/v1/commands/"+name, "application/json", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out map[string]any
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-		t.Fatalf("%s: undecodable reply: %v", name, err)
-	}
-	return resp.StatusCode, out
-}
 
 // TestUpContinuesFromTheStoredLogAfterRestart stops and starts samspill up
 // on the same data: the map, the API tokens and the first administrator's

@@ -84,7 +84,7 @@ func newCatalogue() *catalogue {
 
 	// Start page.
 	add("home.title", "My maps", "Mine kart")
-	add("home.maps", "Citizen maps I opened", "Innbyggerkart jeg har åpnet")
+	add("home.maps", "My citizen maps", "Mine innbyggerkart")
 	add("home.maps.caption", "My citizen maps, most recently updated first", "Mine innbyggerkart, sist oppdatert først")
 	add("home.nomaps", "You have no maps yet. Open one with the form.", "Du har ingen kart ennå. Åpne et med skjemaet.")
 	add("home.col.label", "Person", "Person")
