@@ -407,3 +407,25 @@ func TestGuardCatchesUp(t *testing.T) {
 		t.Fatalf("stuck read side: %v", err)
 	}
 }
+
+// TestGuardRecordsOnlyIDs: what a client sends as an id is recorded only
+// when it has the form of one; a national identity number in a path is
+// recorded as "invalid", never as itself.
+func TestGuardRecordsOnlyIDs(t *testing.T) {
+	srv := jsservertest.Start(t)
+	js := srv.JetStream()
+	ctx := context.Background()
+	if _, err := audit.EnsureStream(ctx, js, 1, 0); err != nil {
+		t.Fatal(err)
+	}
+	g := access.NewGuard(audit.NewWriter(js, "graph", nil), func(string, string) bool { return false }, nil)
+	for _, r := range []access.Resource{access.Map("01010012356"), access.Area("Ola Nordmann"), access.Map(mapID), access.Area("3301")} {
+		_, _ = g.Check(access.WithPrincipal(ctx, coordinator), "query.map", access.Read, r)
+	}
+	recs := readAudit(t, js, 4)
+	for i, want := range []string{"invalid", "invalid", mapID, "3301"} {
+		if recs[i].Resource != want {
+			t.Errorf("record %d: resource %q, want %q", i, recs[i].Resource, want)
+		}
+	}
+}

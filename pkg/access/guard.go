@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"time"
 
 	"go.opentelemetry.io/otel/trace"
@@ -123,7 +124,7 @@ func (g *Guard) Check(ctx context.Context, operation string, a Action, r Resourc
 		return p, nil
 	}
 	rec := audit.Record{Subject: p.Subject, Role: string(p.Role), Via: p.Via, Purpose: string(p.Purpose),
-		Operation: operation, Action: string(a), Kind: string(r.Kind), Resource: r.ID, Outcome: audit.Allowed}
+		Operation: operation, Action: string(a), Kind: string(r.Kind), Resource: recordable(r), Outcome: audit.Allowed}
 	if sc := trace.SpanContextFromContext(ctx); sc.HasTraceID() {
 		rec.TraceID = sc.TraceID().String()
 	}
@@ -146,6 +147,27 @@ func (g *Guard) Check(ctx context.Context, operation string, a Action, r Resourc
 		return p, decision
 	}
 	return p, nil
+}
+
+var (
+	uuidPattern  = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+	tokenIDShape = regexp.MustCompile(`^[0-9a-f]{32}$`)
+)
+
+// recordable is r's id as the audit trail may keep it: a map id that is a
+// UUID, a municipality of four digits, a token id; anything else a client
+// sent (which could hold a name or a national identity number) is recorded
+// as "invalid".
+func recordable(r Resource) string {
+	switch {
+	case r.ID == "":
+		return ""
+	case r.Kind == KindMap && uuidPattern.MatchString(r.ID),
+		(r.Kind == KindArea || r.Kind == KindBundle) && municipalityPattern.MatchString(r.ID),
+		r.Kind == KindTokens && tokenIDShape.MatchString(r.ID):
+		return r.ID
+	}
+	return "invalid"
 }
 
 // audited reports whether an allowed action on r is written to the audit
