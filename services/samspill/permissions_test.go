@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +16,7 @@ import (
 	"github.com/nats-io/nats.go/micro"
 
 	"github.com/samspill/samspill/pkg/access"
+	"github.com/samspill/samspill/pkg/access/accesstest"
 	"github.com/samspill/samspill/pkg/audit"
 	"github.com/samspill/samspill/pkg/jsserver/jsservertest"
 	"github.com/samspill/samspill/pkg/natsperm"
@@ -103,7 +103,7 @@ func TestUpServicesUnderTheirOwnCredentials(t *testing.T) {
 	if _, err := audit.EnsureStream(ctx, srv.JetStream(), 1, 0); err != nil {
 		t.Fatal(err)
 	}
-	signer := testSigner(t)
+	signer := accesstest.Signer(t, 7, nil)
 	recorder := func(nc *nats.Conn, service string) access.Recorder {
 		t.Helper()
 		js, err := jetstream.New(nc)
@@ -347,19 +347,4 @@ func microSubjects(eps []micro.EndpointInfo) []string {
 		out[i] = e.Subject
 	}
 	return out
-}
-
-// testSigner is an access service's signer with a fresh key, for tests
-// that run services without the access service.
-func testSigner(t *testing.T) *access.Signer {
-	t.Helper()
-	_, key, err := ed25519.GenerateKey(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := access.NewSigner(key, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
 }

@@ -52,15 +52,22 @@ func atParam(q *req) (string, bool) {
 	return at, true
 }
 
+// mapParams reads a download's map id and date, answering the request
+// itself (and reporting false) when either is malformed.
+func (s *Server) mapParams(q *req) (id, at string, ok bool) {
+	id = q.r.PathValue("mapId")
+	if !event.IsUUID(id) {
+		s.errorPage(q, http.StatusNotFound, "error.nomap")
+		return "", "", false
+	}
+	at, ok = atParam(q)
+	return id, at, ok
+}
+
 // mapExport serves one of a map's exports (samspill.query.export).
 func (s *Server) mapExport(d download) handler {
 	return func(q *req) {
-		id := q.r.PathValue("mapId")
-		if !event.IsUUID(id) {
-			s.errorPage(q, http.StatusNotFound, "error.nomap")
-			return
-		}
-		at, ok := atParam(q)
+		id, at, ok := s.mapParams(q)
 		if !ok {
 			return
 		}
@@ -82,12 +89,7 @@ func (s *Server) mapExport(d download) handler {
 // mapPictureFile serves a map's picture as a file (samspill.render.map).
 func (s *Server) mapPictureFile(format string) handler {
 	return func(q *req) {
-		id := q.r.PathValue("mapId")
-		if !event.IsUUID(id) {
-			s.errorPage(q, http.StatusNotFound, "error.nomap")
-			return
-		}
-		at, ok := atParam(q)
+		id, at, ok := s.mapParams(q)
 		if !ok {
 			return
 		}
