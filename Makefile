@@ -14,7 +14,7 @@ GOFMT ?= $(shell $(GO) env GOROOT)/bin/gofmt
 # every go.mod must be complete without go.work.
 MODULES := pkg schemas services/auth services/command services/gap services/graph services/picture services/samspill services/web
 # Modules that only check the repository (not in go.work).
-TOOL_MODULES := tools/natsconf
+TOOL_MODULES := tools/natsconf tools/benchtable
 ALL_MODULES := $(MODULES) $(TOOL_MODULES)
 
 ## DATA        data folder of `make run`
@@ -84,16 +84,23 @@ fuzz: ## Run every fuzz target of every package for FUZZTIME, one at a time
 	done
 
 .PHONY: bench
-bench: graphviz ## Run the benchmarks of every module; results in artifacts/bench.txt
+bench: graphviz build benchtable ## Run the benchmarks of every module (artifacts/bench.txt), then `samspill load` and networkx; the table of figures beside their anchors in artifacts/bench.md and .json
 	@mkdir -p artifacts
 	@: > artifacts/bench.txt
 	@failed=; \
 	for m in $(MODULES); do \
 		echo "==> $$m"; \
-		(cd $$m && GOWORK=off $(GO) test -run '^$$' -bench . -benchmem -count=$(BENCHCOUNT) ./...) | tee -a artifacts/bench.txt || failed="$$failed $$m"; \
+		(cd $$m && GOWORK=off $(GO) test -run '^$$' -bench . -benchmem -count=$(BENCHCOUNT) -timeout 30m ./...) | tee -a artifacts/bench.txt || failed="$$failed $$m"; \
 	done; \
 	echo "==> artifacts/bench.txt"; \
+	echo "==> bin/benchtable (samspill load against samspill up, networkx)"; \
+	bin/benchtable -in artifacts/bench.txt -md artifacts/bench.md -json artifacts/bench.json -samspill bin/samspill || failed="$$failed benchtable"; \
 	if [ -n "$$failed" ]; then echo "FAILED:$$failed" >&2; exit 1; fi
+
+# bin/benchtable, the table of `make bench` (tools/benchtable).
+.PHONY: benchtable
+benchtable:
+	@cd tools/benchtable && GOWORK=off $(GO) build -o $(CURDIR)/bin/benchtable .
 
 # Debian's graphviz package, for pkg/draw's benchmark that sets Samspill's
 # drawing beside Graphviz's own `dot -Tsvg`; nothing else needs it (the
