@@ -60,7 +60,7 @@ func BenchRows(r Results) []Row {
 	if ok1 && ok2 && small > 0 {
 		rows = append(rows, Row{What: memWhat, Figure: group(large) + " B", Value: ptr(large), Unit: "B/event",
 			Anchor: "at 25,000 events: " + group(small) + " B", Ratio: ptr(large / small),
-			Target: "< 500 B, linear (ratio ≈ 1)", Status: check(large < 500 && large/small < 1.25),
+			Target: "< 500 B; ratio ≤ 1.25 (linear)", Status: check(large < 500 && large/small < 1.25),
 			Note:   "Heap (runtime.MemStats after GC) held by the projection over the number of events folded; the ratio compares bytes per event at 100,000 with 25,000: about 1 means linear growth.",
 			Source: "services/graph/graph " + benchRebuild + "25000, 100000"})
 	} else {
