@@ -30,6 +30,7 @@ COPY services/graph/go.mod services/graph/go.sum services/graph/
 COPY services/picture/go.mod services/picture/go.sum services/picture/
 COPY services/samspill/go.mod services/samspill/go.sum services/samspill/
 COPY services/web/go.mod services/web/go.sum services/web/
+COPY tools/benchtable/go.mod tools/benchtable/go.sum tools/benchtable/
 COPY tools/natsconf/go.mod tools/natsconf/go.sum tools/natsconf/
 RUN --mount=type=cache,target=/go/pkg/mod go mod download
 
