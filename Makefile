@@ -70,6 +70,14 @@ test: chromium ## Vet and test every module on its own (GOWORK=off), as CI does
 test-short: ## Like test, with -short (skips the slow tests)
 	@$(call each_module,GOWORK=off $(GO) vet ./... && GOWORK=off $(GO) test -count=1 -short ./...)
 
+## FAULT_COMMANDS  commands of `make fault`'s kill -9 load
+FAULT_COMMANDS ?= 100000
+
+.PHONY: fault
+fault: build nats-server dev-certs ## Fault tests (docs/faults.md): kill -9 samspill up under FAULT_COMMANDS commands, kill the gap service mid-stream; loopback only
+	cd services/samspill && FAULT_COMMANDS=$(FAULT_COMMANDS) FAULT_SAMSPILL=$(CURDIR)/bin/samspill \
+		$(GO) test -tags fault -run Fault -count=1 -v -timeout 30m ./...
+
 .PHONY: fuzz
 fuzz: ## Run every fuzz target of every package for FUZZTIME, one at a time
 	@for m in $(MODULES); do \
