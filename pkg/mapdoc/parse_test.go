@@ -2,6 +2,7 @@ package mapdoc_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/samspill/samspill/pkg/date"
 	"github.com/samspill/samspill/pkg/mapdoc"
 	"github.com/samspill/samspill/pkg/nationalid"
@@ -605,5 +607,28 @@ func TestConcurrentParse(t *testing.T) {
 		if err := <-done; err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// TestUUIDThatLooksLikeANationalID: a document whose map id is a UUID whose
+// digits look like a national identity number is not refused for it (the
+// digits of an id are not a number a person is known by).
+func TestUUIDThatLooksLikeANationalID(t *testing.T) {
+	var flagged string
+	for i := uint64(0); i < 2_000_000 && flagged == ""; i++ {
+		var b [8]byte
+		binary.BigEndian.PutUint64(b[:], i)
+		if u := uuid.NewSHA1(uuid.NameSpaceOID, b[:]).String(); nationalid.Check("id", u) != nil {
+			flagged = u
+		}
+	}
+	src := readFile(t, "testdata/example-map.json")
+	doc, _, err := validator(t).Parse(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := bytes.Replace(src, []byte(`"`+doc.ID+`"`), []byte(`"`+flagged+`"`), 1)
+	if got, _, err := validator(t).Parse(b); err != nil || got.ID != flagged {
+		t.Fatalf("map id %s: %v", flagged, err)
 	}
 }

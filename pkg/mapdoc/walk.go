@@ -5,12 +5,16 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/samspill/samspill/pkg/nationalid"
 )
+
+// uuidShape is a canonical lower-case UUID.
+var uuidShape = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 
 // Limits of Parse.
 const (
@@ -99,6 +103,12 @@ func read(b []byte) *scan {
 		}
 	}
 	checkID := func(v string, what string) {
+		// A canonical UUID is an id, not a number a person is known by,
+		// though its hex digits can look like one (about one random UUID
+		// in a few thousand).
+		if uuidShape.MatchString(v) {
+			return
+		}
 		if m, ok := nationalid.Contains(v); ok {
 			s.nationalID.add(here(), "%slooks like a %s; national identity numbers must not be stored — use a pseudonymous id", what, m.Kind)
 		}
