@@ -7,27 +7,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
-
 	"github.com/samspill/samspill/pkg/eventlog"
 	"github.com/samspill/samspill/pkg/jsserver/jsservertest"
 	"github.com/samspill/samspill/pkg/natsperm"
 )
-
-// jsAs connects as a service's NATS user and fails the test on any
-// error the server reports on the connection (permission violations).
-func jsAs(t *testing.T, srv *jsservertest.Server, user string) jetstream.JetStream {
-	t.Helper()
-	nc := srv.ConnAs(user, nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
-		t.Errorf("%s: %v", user, err)
-	}))
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return js
-}
 
 // TestBindWaitsForTheOwner: a reader binding the log before the command
 // service has created it waits, as the graph service's user (which may
@@ -42,7 +25,7 @@ func TestBindWaitsForTheOwner(t *testing.T) {
 	}
 	done := make(chan result, 1)
 	go func() {
-		l, err := eventlog.Bind(ctx, jsAs(t, srv, natsperm.Graph), eventlog.Config{})
+		l, err := eventlog.Bind(ctx, srv.JetStreamAs(natsperm.Graph), eventlog.Config{})
 		done <- result{l, err}
 	}()
 	select {
@@ -50,7 +33,7 @@ func TestBindWaitsForTheOwner(t *testing.T) {
 		t.Fatalf("Bind returned before the stream existed: %v, %v", r.l, r.err)
 	case <-time.After(300 * time.Millisecond):
 	}
-	owner, err := eventlog.Open(ctx, jsAs(t, srv, natsperm.Command), eventlog.Config{})
+	owner, err := eventlog.Open(ctx, srv.JetStreamAs(natsperm.Command), eventlog.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +59,7 @@ func TestBindGivesUp(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err := eventlog.Bind(ctx, jsAs(t, srv, natsperm.Gap), eventlog.Config{})
+	_, err := eventlog.Bind(ctx, srv.JetStreamAs(natsperm.Gap), eventlog.Config{})
 	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "SAMSPILL_EVENTS") || !strings.Contains(err.Error(), "owner") {
 		t.Fatalf("Bind without a stream: %v; want the stream named and the deadline wrapped", err)
 	}
@@ -99,15 +82,15 @@ func TestBindGivesUp(t *testing.T) {
 func TestOpenUpdatesOnlyWhatDrifted(t *testing.T) {
 	srv := jsservertest.Start(t)
 	ctx := context.Background()
-	if _, err := eventlog.Open(ctx, jsAs(t, srv, natsperm.Command), eventlog.Config{}); err != nil {
+	if _, err := eventlog.Open(ctx, srv.JetStreamAs(natsperm.Command), eventlog.Config{}); err != nil {
 		t.Fatal(err)
 	}
 	// The picture service has no STREAM.UPDATE: an update would be a
 	// permissions violation (jsAs fails the test on one).
-	if _, err := eventlog.Open(ctx, jsAs(t, srv, natsperm.Picture), eventlog.Config{}); err != nil {
+	if _, err := eventlog.Open(ctx, srv.JetStreamAs(natsperm.Picture), eventlog.Config{}); err != nil {
 		t.Fatalf("Open of an unchanged stream as a reader: %v", err)
 	}
-	js := jsAs(t, srv, natsperm.Command)
+	js := srv.JetStreamAs(natsperm.Command)
 	if _, err := eventlog.Open(ctx, js, eventlog.Config{MaxBytes: 1 << 30}); err != nil {
 		t.Fatal(err)
 	}

@@ -8,27 +8,11 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/samspill/samspill/pkg/jsserver/jsservertest"
 	"github.com/samspill/samspill/pkg/natsperm"
 	"github.com/samspill/samspill/pkg/seal"
 )
-
-// jsAs connects as a service's NATS user and fails the test on any error
-// the server reports on the connection (permission violations).
-func jsAs(t *testing.T, srv *jsservertest.Server, user string) jetstream.JetStream {
-	t.Helper()
-	nc := srv.ConnAs(user, nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
-		t.Errorf("%s: %v", user, err)
-	}))
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return js
-}
 
 // TestBindKeyringWaitsForTheOwner: the graph service's user binds the key
 // bucket before the command service has made it, waits, and then reads
@@ -44,7 +28,7 @@ func TestBindKeyringWaitsForTheOwner(t *testing.T) {
 	}
 	done := make(chan result, 1)
 	go func() {
-		r, err := seal.BindKeyring(ctx, jsAs(t, srv, natsperm.Graph), seal.KeyringConfig{MasterKey: master})
+		r, err := seal.BindKeyring(ctx, srv.JetStreamAs(natsperm.Graph), seal.KeyringConfig{MasterKey: master})
 		done <- result{r, err}
 	}()
 	select {
@@ -52,7 +36,7 @@ func TestBindKeyringWaitsForTheOwner(t *testing.T) {
 		t.Fatalf("BindKeyring returned before the bucket existed: %v", r.err)
 	case <-time.After(300 * time.Millisecond):
 	}
-	owner, err := seal.OpenKeyring(ctx, jsAs(t, srv, natsperm.Command), seal.KeyringConfig{MasterKey: master})
+	owner, err := seal.OpenKeyring(ctx, srv.JetStreamAs(natsperm.Command), seal.KeyringConfig{MasterKey: master})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +62,7 @@ func TestBindKeyringWaitsForTheOwner(t *testing.T) {
 	}
 	// The owner starting again changes nothing, so sends no update; a
 	// reader calling OpenKeyring then gets through with its info rights.
-	if _, err := seal.OpenKeyring(ctx, jsAs(t, srv, natsperm.Picture), seal.KeyringConfig{MasterKey: master}); err != nil {
+	if _, err := seal.OpenKeyring(ctx, srv.JetStreamAs(natsperm.Picture), seal.KeyringConfig{MasterKey: master}); err != nil {
 		t.Fatalf("OpenKeyring of an unchanged bucket as a reader: %v", err)
 	}
 }
@@ -91,7 +75,7 @@ func TestBindKeyringGivesUp(t *testing.T) {
 	master, _ := seal.NewMasterKey()
 	ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
 	defer cancel()
-	_, err := seal.BindKeyring(ctx, jsAs(t, srv, natsperm.Picture), seal.KeyringConfig{MasterKey: master})
+	_, err := seal.BindKeyring(ctx, srv.JetStreamAs(natsperm.Picture), seal.KeyringConfig{MasterKey: master})
 	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "KV_SAMSPILL_MAP_KEYS") {
 		t.Fatalf("BindKeyring without a bucket: %v", err)
 	}

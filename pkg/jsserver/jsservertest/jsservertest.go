@@ -88,3 +88,18 @@ func (s *Server) JetStream() jetstream.JetStream {
 	}
 	return js
 }
+
+// JetStreamAs connects as a service's NATS user and returns its JetStream
+// context; any error the server reports on the connection (a permission
+// violation, say) fails the test.
+func (s *Server) JetStreamAs(user string) jetstream.JetStream {
+	s.tb.Helper()
+	nc := s.ConnAs(user, nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
+		s.tb.Errorf("%s: %v", user, err)
+	}))
+	js, err := jetstream.New(nc)
+	if err != nil {
+		s.tb.Fatal(err)
+	}
+	return js
+}
