@@ -277,3 +277,23 @@ func (r Reads) Run(tb testing.TB, cases []Case) {
 		}
 	}
 }
+
+// Cast is the principals the services' access tests share: two
+// coordinators (neither assigned anything yet), an analyst of 3301, an
+// administrator, and integrations granted 3301's aggregates and 3301's
+// bundle.
+type Cast struct {
+	Kari, Per, Anders, Admin, EHRArea, EHRBundle access.Principal
+}
+
+// People returns the Cast, new each time (so a test may change its copy).
+func People() Cast {
+	return Cast{
+		Kari:      access.Principal{Subject: "usr:kari", Role: access.Coordinator},
+		Per:       access.Principal{Subject: "usr:per", Role: access.Coordinator},
+		Anders:    access.Principal{Subject: "usr:anders", Role: access.Analyst, Municipality: "3301"},
+		Admin:     access.Principal{Subject: "usr:ada", Role: access.Admin},
+		EHRArea:   access.Principal{Subject: "tok:ehr-area", Role: access.Integration, Grants: []string{"area.3301.read"}},
+		EHRBundle: access.Principal{Subject: "tok:ehr-bundle", Role: access.Integration, Grants: []string{"bundle.3301.read"}},
+	}
+}

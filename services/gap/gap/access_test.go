@@ -25,7 +25,7 @@ var (
 	// opener is who env.do opens maps as: they are assigned to them.
 	opener = access.Principal{Subject: "usr:test", Role: access.Coordinator}
 	// admin registers the directory's entries and grants access.
-	admin = access.Principal{Subject: "usr:ada", Role: access.Admin}
+	admin = accesstest.People().Admin
 	// reader is an integration granted every map and area: it reaches the
 	// refusals of malformed and unknown ids, which the guard does not let
 	// a coordinator or an analyst see.
@@ -37,11 +37,9 @@ var (
 func TestAccessPerRole(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
-	kari := access.Principal{Subject: "usr:kari", Role: access.Coordinator}
-	per := access.Principal{Subject: "usr:per", Role: access.Coordinator}
-	anders := access.Principal{Subject: "usr:anders", Role: access.Analyst, Municipality: "3301"}
-	ehrArea := access.Principal{Subject: "tok:ehr-area", Role: access.Integration, Grants: []string{"area.3301.read"}}
-	ehrBundle := access.Principal{Subject: "tok:ehr-bundle", Role: access.Integration, Grants: []string{"bundle.3301.read"}}
+	cast := accesstest.People()
+	kari, per, anders := cast.Kari, cast.Per, cast.Anders
+	ehrArea, ehrBundle := cast.EHRArea, cast.EHRBundle
 
 	g := e.start()
 	since := command.Meta{ValidTime: d("2026-05-01")}

@@ -39,7 +39,7 @@ var (
 	// refusals of malformed municipalities.
 	areaReader = access.Principal{Subject: "tok:areas", Role: access.Integration, Grants: []string{"area.*.read"}}
 	// admin registers the directory's entries.
-	admin = access.Principal{Subject: "usr:ada", Role: access.Admin}
+	admin = accesstest.People().Admin
 )
 
 // grantOrRevoke appends access_granted or access_revoked to a map, as the
@@ -68,12 +68,10 @@ func (e *env) grantOrRevoke(mapID string, data event.Data) uint64 {
 // refused, and what each leaves in the audit trail.
 func TestAccessPerRole(t *testing.T) {
 	e := setup(t)
-	kari := access.Principal{Subject: "usr:kari", Role: access.Coordinator}
-	per := access.Principal{Subject: "usr:per", Role: access.Coordinator}
-	anders := access.Principal{Subject: "usr:anders", Role: access.Analyst, Municipality: "3301"}
+	cast := accesstest.People()
+	kari, per, anders := cast.Kari, cast.Per, cast.Anders
 	ada := admin
-	ehrArea := access.Principal{Subject: "tok:ehr-area", Role: access.Integration, Grants: []string{"area.3301.read"}}
-	ehrBundle := access.Principal{Subject: "tok:ehr-bundle", Role: access.Integration, Grants: []string{"bundle.3301.read"}}
+	ehrArea, ehrBundle := cast.EHRArea, cast.EHRBundle
 
 	m := e.doAs(kari, &command.OpenMap{Meta: command.Meta{ValidTime: d("2026-01-10")}, Focus: stakeholder.FocusCitizen, Label: "Ola N.", Municipality: "3301"}).IDs["mapId"]
 	last := e.doAs(kari, &command.AddActor{MapID: m, Meta: command.Meta{ValidTime: d("2026-01-10")}, Kind: "person", Level: "service", Sector: "primary-health", Name: "Dr. Hansen", Ref: "gp"}).Version
