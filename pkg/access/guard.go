@@ -140,7 +140,7 @@ func (g *Guard) Check(ctx context.Context, operation string, a Action, r Resourc
 		if decision != nil {
 			return p, decision
 		}
-		return p, fmt.Errorf("%w: %v", ErrAuditUnavailable, err)
+		return p, fmt.Errorf("%w: %w", ErrAuditUnavailable, err)
 	}
 	if decision != nil {
 		g.logger.Warn("access denied", "operation", operation, "subject", rec.Subject, "role", p.Role, "kind", r.Kind, "reason", rec.Reason)

@@ -378,9 +378,12 @@ func (s *Service) execute(ctx context.Context, c Command) (Result, error) {
 	}
 }
 
+// internal logs a command that failed on err and returns its *Error:
+// unavailable when JetStream refused a write or did not answer
+// (storeError), internal otherwise.
 func (s *Service) internal(c Command, err error) error {
 	s.cfg.Logger.Error("command failed", "command", c.CommandName(), "err", err)
-	return &Error{Code: CodeInternal, Message: "the command could not be completed; nothing was written"}
+	return storeError(err)
 }
 
 func (s *Service) attempt(ctx context.Context, principal string, c Command, agg event.Aggregate) (Result, error) {
