@@ -54,18 +54,39 @@ func NotFound(field, format string, args ...any) *Error {
 	return &Error{Code: "not-found", Field: field, Message: fmt.Sprintf(format, args...)}
 }
 
+// Unavailable refuses a query that cannot be answered now (503), for
+// instance while no instance serves the partition it asks about.
+func Unavailable(format string, args ...any) *Error {
+	return &Error{Code: "unavailable", Message: fmt.Sprintf(format, args...)}
+}
+
+// Remote is another instance's refusal, relayed with its status.
+type Remote struct {
+	Status int
+	Err    *Error
+}
+
+func (r *Remote) Error() string { return r.Err.Error() }
+
 // Status returns the HTTP status of err and the refusal to show for it:
-// 404 for not-found, 400 for another *Error, 401, 403 or 503 for a refusal
-// of package access, and 500 with a message that reveals nothing for any
-// other error.
+// 404 for not-found, 503 for unavailable, 400 for another *Error, 401, 403
+// or 503 for a refusal of package access, a *Remote's own status, and 500
+// with a message that reveals nothing for any other error.
 func Status(err error) (int, *Error) {
 	if st, code, ok := access.Status(err); ok {
 		return st, &Error{Code: code, Message: err.Error()}
 	}
+	var r *Remote
+	if errors.As(err, &r) && r.Status >= 400 && r.Status <= 599 {
+		return r.Status, r.Err
+	}
 	var e *Error
 	if errors.As(err, &e) {
-		if e.Code == "not-found" {
+		switch e.Code {
+		case "not-found":
 			return http.StatusNotFound, e
+		case "unavailable":
+			return http.StatusServiceUnavailable, e
 		}
 		return http.StatusBadRequest, e
 	}

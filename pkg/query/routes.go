@@ -14,7 +14,13 @@ import (
 type Routes struct {
 	mux      *http.ServeMux
 	patterns []string
+	wrap     func(pattern string, h http.Handler) http.Handler
 }
+
+// Wrap makes every handler registered from now on go through wrap, which
+// gets the route's pattern (a partitioned service routes each request to
+// the instance that holds what it asks about).
+func (rt *Routes) Wrap(wrap func(pattern string, h http.Handler) http.Handler) { rt.wrap = wrap }
 
 // NewRoutes returns an empty route table.
 func NewRoutes() *Routes { return &Routes{mux: http.NewServeMux()} }
@@ -27,6 +33,9 @@ func (rt *Routes) HandleFunc(pattern string, f func(http.ResponseWriter, *http.R
 
 // Handle registers h for pattern.
 func (rt *Routes) Handle(pattern string, h http.Handler) {
+	if rt.wrap != nil {
+		h = rt.wrap(pattern, h)
+	}
 	rt.mux.Handle(pattern, h)
 	rt.patterns = append(rt.patterns, pattern)
 }
