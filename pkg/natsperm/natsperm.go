@@ -51,6 +51,7 @@ const (
 	PictureBucket = "SAMSPILL_PICTURES" // services/picture's cache (object store)
 	TokenBucket   = "SAMSPILL_TOKENS"   // services/auth's API tokens (key-value); its stream is KV_SAMSPILL_TOKENS
 	AuditStream   = "SAMSPILL_AUDIT"    // pkg/audit: every service appends, only services/auth reads
+	MembersBucket = "SAMSPILL_MEMBERS"  // pkg/partition: the instances of graph, gap and picture (key-value, memory)
 )
 
 // The durable consumers on SAMSPILL_EVENTS, named after their services.
@@ -115,10 +116,11 @@ func Users() []User {
 			Publish: Subjects{
 				Allow: concat(
 					audit(Graph), streamInfo(EventStream), durable(EventStream, GraphDurable), keyRead(), objectStore(GraphBucket),
+					partitioned(Graph),
 				),
-				Deny: deny,
+				Deny: concat(othersDurables(GraphDurable), deny),
 			},
-			Subscribe: Subjects{Allow: concat(prefixed("samspill.query.", graphQueries), micro(Graph), inbox(Graph))},
+			Subscribe: Subjects{Allow: concat(prefixed("samspill.query.", graphQueries), []string{partitionSubjects(Graph)}, micro(Graph), inbox(Graph))},
 			Responses: true,
 			Inbox:     inboxPrefix(Graph),
 		},
@@ -130,10 +132,11 @@ func Users() []User {
 					[]string{"samspill.gap.*.*.*.*.*"}, audit(Gap),
 					streamInfo(EventStream), durable(EventStream, GapDurable),
 					streamAdmin(GapStream), directGet(GapStream), ordered(GapStream),
+					partitioned(Gap),
 				),
-				Deny: deny,
+				Deny: concat(othersDurables(GapDurable), deny),
 			},
-			Subscribe: Subjects{Allow: concat(prefixed("samspill.query.", gapQueries), micro(Gap), inbox(Gap))},
+			Subscribe: Subjects{Allow: concat(prefixed("samspill.query.", gapQueries), []string{partitionSubjects(Gap)}, micro(Gap), inbox(Gap))},
 			Responses: true,
 			Inbox:     inboxPrefix(Gap),
 		},
@@ -143,10 +146,11 @@ func Users() []User {
 			Publish: Subjects{
 				Allow: concat(
 					audit(Picture), streamInfo(EventStream), durable(EventStream, PictureDurable), keyRead(), objectStore(PictureBucket),
+					partitioned(Picture),
 				),
-				Deny: deny,
+				Deny: concat(othersDurables(PictureDurable), deny),
 			},
-			Subscribe: Subjects{Allow: concat([]string{"samspill.render.*"}, micro(Picture), inbox(Picture))},
+			Subscribe: Subjects{Allow: concat([]string{"samspill.render.*"}, []string{partitionSubjects(Picture)}, micro(Picture), inbox(Picture))},
 			Responses: true,
 			Inbox:     inboxPrefix(Picture),
 		},
@@ -534,6 +538,29 @@ func objectStore(bucket string) []string {
 		[]string{api("CONSUMER.CREATE", s) + ".>", api("CONSUMER.DELETE", s) + ".*", api("CONSUMER.INFO", s) + ".*"},
 		[]string{"$JS.FC." + s + ".>"},
 	)
+}
+
+// partitioned is what an instance of a read-side service that runs as
+// several needs (package partition): reading the whole log with ordered
+// consumers of its own, and its last map_opened event, announcing itself in the members bucket (its own
+// service's keys only; the bucket is created by the first instance),
+// reading the others' announcements, and asking the other instances.
+func partitioned(user string) []string {
+	svc := strings.TrimPrefix(user, "samspill-")
+	s := "KV_" + MembersBucket
+	return concat(
+		ordered(EventStream), directGet(EventStream), []string{api("STREAM.MSG.GET", EventStream), "$JS.API.INFO"}, streamAdmin(s), directGet(s), []string{api("STREAM.MSG.GET", s)},
+		[]string{"$KV." + MembersBucket + "." + svc + ".>"},
+		[]string{api("CONSUMER.CREATE", s), api("CONSUMER.CREATE", s) + ".*", api("CONSUMER.CREATE", s) + ".*.>",
+			api("CONSUMER.DELETE", s) + ".*", api("CONSUMER.INFO", s) + ".*"},
+		[]string{partitionSubjects(user)},
+	)
+}
+
+// partitionSubjects are the subjects the instances of user's service ask
+// each other on.
+func partitionSubjects(user string) string {
+	return "samspill.part." + strings.TrimPrefix(user, "samspill-") + ".>"
 }
 
 // micro is the discovery subjects of a NATS micro service called name
