@@ -14,6 +14,7 @@ import (
 
 	"github.com/samspill/samspill/pkg/access"
 	"github.com/samspill/samspill/pkg/natsperm"
+	"github.com/samspill/samspill/pkg/partition"
 	"github.com/samspill/samspill/pkg/seal"
 	"github.com/samspill/samspill/pkg/telemetry"
 )
@@ -34,6 +35,26 @@ type Flags struct {
 	// AccessKey is the access service's public key (PEM), with which the
 	// service verifies the assertion of every request.
 	AccessKey string
+	// Instance names this instance of a read-side service that runs as
+	// several (graph, gap, picture): they share the maps among
+	// themselves (package partition). Empty: the only instance.
+	Instance string
+	// Advertise is the base URL other instances forward HTTP requests to
+	// (default http://<--http>).
+	Advertise string
+}
+
+// Partition returns the partition group of a read-side service, or nil
+// when --instance is empty.
+func (f Flags) Partition() *partition.GroupConfig {
+	if f.Instance == "" {
+		return nil
+	}
+	adv := f.Advertise
+	if adv == "" && f.HTTP != "" {
+		adv = "http://" + f.HTTP
+	}
+	return &partition.GroupConfig{Instance: f.Instance, HTTP: adv, Replicas: f.Replicas}
 }
 
 // Register defines the flags on fs, with the service's default HTTP address.
@@ -47,6 +68,9 @@ func (f *Flags) Register(fs *flag.FlagSet, defaultHTTP string) {
 	fs.StringVar(&f.TLSCA, "tls-ca", "", "CA certificate (PEM) that signed the NATS servers' certificates")
 	fs.StringVar(&f.AccessKey, "access-key", "", "the access service's public key (PEM) that verifies requests' assertions (required)")
 	fs.IntVar(&f.Replicas, "replicas", 1, "stream replicas: 1 single node, 3 cluster")
+	fs.StringVar(&f.Instance, "instance", os.Getenv("SAMSPILL_INSTANCE"),
+		"name of this instance when the service runs as several sharing the maps (graph, gap, picture; letters, digits, '-'; default $SAMSPILL_INSTANCE; empty: the only one)")
+	fs.StringVar(&f.Advertise, "advertise", "", "base URL other instances forward HTTP requests to (default http://<--http>)")
 	fs.StringVar(&f.LogFormat, "log-format", telemetry.LogJSON, "log lines as json or text")
 	fs.BoolFunc("log-json", "log JSON lines (the default; same as --log-format json)", func(v string) error {
 		if v == "true" {
