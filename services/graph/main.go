@@ -40,13 +40,13 @@ func run(ctx context.Context, logger *slog.Logger, f daemon.Flags) error {
 	}
 	metrics := telemetry.NewMetrics()
 	r, err := graph.Boot(ctx, nc, graph.Options{MasterKey: key, Replicas: f.Replicas, Logger: logger, Metrics: metrics,
-		Verifier: verifier, Audit: audit.NewWriter(js, "graph", nil)})
+		Verifier: verifier, Audit: audit.NewWriter(js, "graph", nil), Partition: f.Partition()})
 	if err != nil {
 		return err
 	}
 	routes := r.Service.Handler()
 	routes.Handle("GET /metrics", metrics.Handler())
-	logger.Info("graph service up", "nats", f.NATS, "http", f.HTTP)
+	logger.Info("graph service up", "nats", f.NATS, "http", f.HTTP, "instance", f.Instance)
 	// Every route but /metrics answers the principal of a bearer assertion.
 	h := access.HTTP(verifier, routes)
 	return daemon.Serve(ctx, logger, f.HTTP, telemetry.HTTP(h, metrics, telemetry.TracerProviderFrom(ctx)), func(ctx context.Context) error {

@@ -8,6 +8,7 @@ import (
 	"github.com/nats-io/nats.go/micro"
 
 	"github.com/samspill/samspill/pkg/access"
+	"github.com/samspill/samspill/pkg/partition"
 	"github.com/samspill/samspill/pkg/stores"
 	"github.com/samspill/samspill/pkg/telemetry"
 )
@@ -28,6 +29,9 @@ type Options struct {
 	// made with audit.NewWriter(js, "graph", nil)). Required: Boot refuses
 	// to start without it.
 	Audit access.Recorder
+	// Partition, when set, makes this one of several instances sharing
+	// the maps (see Config.Partition); its Service is set to "graph".
+	Partition *partition.GroupConfig
 }
 
 // Running is a booted graph service.
@@ -47,7 +51,7 @@ func Boot(ctx context.Context, nc *nats.Conn, opts Options) (*Running, error) {
 		return nil, err
 	}
 	svc, err := New(ctx, st.JetStream, st.Log, st.Keys, Config{Replicas: opts.Replicas, Logger: opts.Logger, Metrics: opts.Metrics,
-		Verifier: opts.Verifier, Audit: opts.Audit})
+		Verifier: opts.Verifier, Audit: opts.Audit, Partition: groupOf(opts.Partition, opts.Replicas), Conn: nc})
 	if err != nil {
 		return nil, err
 	}
@@ -60,6 +64,19 @@ func Boot(ctx context.Context, nc *nats.Conn, opts Options) (*Running, error) {
 		return nil, err
 	}
 	return &Running{Service: svc, Micro: m}, nil
+}
+
+// groupOf returns the partition group of a graph instance, or nil.
+func groupOf(g *partition.GroupConfig, replicas int) *partition.GroupConfig {
+	if g == nil {
+		return nil
+	}
+	c := *g
+	c.Service = "graph"
+	if c.Replicas == 0 {
+		c.Replicas = replicas
+	}
+	return &c
 }
 
 // Stop stops the queries, then the follower, and writes a last snapshot.

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/samspill/samspill/pkg/access"
@@ -18,6 +19,7 @@ import (
 	"github.com/samspill/samspill/pkg/event"
 	"github.com/samspill/samspill/pkg/eventlog"
 	"github.com/samspill/samspill/pkg/export"
+	"github.com/samspill/samspill/pkg/partition"
 	"github.com/samspill/samspill/pkg/projection"
 	"github.com/samspill/samspill/pkg/telemetry"
 )
@@ -53,6 +55,11 @@ type Config struct {
 	// Audit records every decision about a map or an area before it is
 	// answered (an *audit.Writer for service "graph"). Required.
 	Audit access.Recorder
+	// Partition, when set, makes this one of several instances that share
+	// the maps by municipality (package partition), with Conn for asking
+	// the others; nil: the only instance, holding every map.
+	Partition *partition.GroupConfig
+	Conn      *nats.Conn
 }
 
 func (c *Config) defaults() {
@@ -79,6 +86,8 @@ func (c *Config) defaults() {
 // Service is the graph service.
 type Service struct {
 	cfg    Config
+	js     jetstream.JetStream
+	part   *partition.Instance
 	log    *eventlog.Log
 	obj    jetstream.ObjectStore
 	keys   export.Revealer
@@ -113,7 +122,10 @@ func New(ctx context.Context, js jetstream.JetStream, log *eventlog.Log, keys ex
 		return nil, fmt.Errorf("graph: snapshot bucket: %w", err)
 	}
 	store := projection.NewStore()
-	return &Service{cfg: cfg, log: log, obj: obj, keys: keys, store: store, guard: access.NewGuard(cfg.Audit, store.Assigned, cfg.Logger).WithCatchUp(access.CatchUp(log.Head, store.Position)),
+	if cfg.Partition != nil && cfg.Conn == nil {
+		return nil, errors.New("graph: Config.Conn is required with Config.Partition")
+	}
+	return &Service{cfg: cfg, js: js, log: log, obj: obj, keys: keys, store: store, guard: access.NewGuard(cfg.Audit, store.Assigned, cfg.Logger).WithCatchUp(access.CatchUp(log.Head, store.Position)),
 		snapshots: make(chan struct{}, 1), stopped: make(chan struct{}), caughtUp: make(chan struct{})}, nil
 }
 
@@ -126,7 +138,16 @@ func (s *Service) Store() *projection.Store { return s.store }
 
 // Start restores the latest snapshot and follows the log from just after it.
 func (s *Service) Start(ctx context.Context) error {
-	if err := s.restore(ctx); err != nil {
+	if s.cfg.Partition != nil {
+		// A partitioned instance holds the maps its members gave it when
+		// it started; a snapshot written under other members would not
+		// say which partitions it holds, so it reads the log.
+		p, err := partition.New(ctx, s.cfg.Conn, s.js, s.log, s.store, partition.Config{Group: *s.cfg.Partition})
+		if err != nil {
+			return fmt.Errorf("graph: %w", err)
+		}
+		s.part = p
+	} else if err := s.restore(ctx); err != nil {
 		return err
 	}
 	head, err := s.log.Head(ctx)
@@ -135,16 +156,22 @@ func (s *Service) Start(ctx context.Context) error {
 	}
 	s.head = head
 	if s.store.Position() >= head {
-		s.once.Do(func() { close(s.caughtUp) })
+		s.markCaughtUp()
 	}
 	s.cfg.Logger.Info("graph projection restored", "position", s.store.Position(), "head", head)
 	start, lastReport := time.Now(), time.Now()
 	from := s.store.Position()
-	f, err := s.log.FollowDurable(ctx, Durable, eventlog.FollowConfig{From: s.store.Position() + 1, OwnPosition: true, Logger: s.cfg.Logger},
+	follow := func(ctx context.Context, cfg eventlog.FollowConfig, h eventlog.Handler) (*eventlog.Follower, error) {
+		return s.log.FollowDurable(ctx, Durable, cfg, h)
+	}
+	if s.part != nil {
+		// Instances read the log each with an ordered consumer of its own:
+		// the durable name is one instance's.
+		follow = s.log.Follow
+	}
+	f, err := follow(ctx, eventlog.FollowConfig{From: s.store.Position() + 1, OwnPosition: true, Logger: s.cfg.Logger},
 		func(_ context.Context, r eventlog.Record) error {
-			if err := s.store.Apply(r); err != nil {
-				s.cfg.Logger.Error("event not applied", "seq", r.Seq, "err", err)
-			}
+			s.apply(r)
 			s.cfg.Metrics.Applied(Durable, r.Seq)
 			s.forgetErased(r)
 			if r.Seq < s.head && time.Since(lastReport) >= 2*time.Second {
@@ -166,17 +193,47 @@ func (s *Service) Start(ctx context.Context) error {
 				}
 			}
 			if r.Seq >= s.head {
-				s.once.Do(func() { close(s.caughtUp) })
+				s.markCaughtUp()
 			}
 			return nil
 		})
 	if err != nil {
+		if s.part != nil {
+			_ = s.part.Stop(ctx)
+		}
 		return err
 	}
 	s.follow = f
 	s.cfg.Metrics.WatchLag(Durable, func() (uint64, bool) { _, pending, ok := f.Delivered(); return pending, ok })
-	go s.snapshotLoop(ctx)
+	if s.part == nil {
+		go s.snapshotLoop(ctx)
+	}
 	return nil
+}
+
+// apply adds a live event to the projection, or, in a partitioned
+// instance, moves over it when its map is another instance's.
+func (s *Service) apply(r eventlog.Record) {
+	add := func() {
+		if err := s.store.Apply(r); err != nil {
+			s.cfg.Logger.Error("event not applied", "seq", r.Seq, "err", err)
+		}
+	}
+	if s.part == nil {
+		add()
+		return
+	}
+	s.part.Apply(r, add, func() { s.store.Advance(r.Seq) })
+}
+
+// markCaughtUp closes CaughtUp, and lets a partitioned instance serve.
+func (s *Service) markCaughtUp() {
+	s.once.Do(func() {
+		close(s.caughtUp)
+		if s.part != nil {
+			s.part.SetReady()
+		}
+	})
 }
 
 // CaughtUp is closed once the projection has applied the log as it stood
@@ -206,6 +263,10 @@ func (s *Service) Stop(ctx context.Context) error {
 			_ = s.follow.Stop()
 		}
 		close(s.stopped)
+		if s.part != nil {
+			err = s.part.Stop(ctx)
+			return
+		}
 		err = s.Snapshot(ctx)
 	})
 	return err
@@ -312,3 +373,7 @@ func NewForStore(st *projection.Store, keys export.Revealer, rec access.Recorder
 	return &Service{cfg: cfg, keys: keys, store: st, guard: access.NewGuard(rec, st.Assigned, cfg.Logger),
 		snapshots: make(chan struct{}, 1), stopped: make(chan struct{}), caughtUp: make(chan struct{})}, nil
 }
+
+// Serving reports whether a partitioned instance answers for partition
+// key now (the only instance serves every key).
+func (s *Service) Serving(key string) bool { return s.part == nil || s.part.Serving(key) }

@@ -35,6 +35,7 @@ var (
 
 type env struct {
 	t    *testing.T
+	srv  *jsservertest.Server
 	js   jetstream.JetStream
 	log  *eventlog.Log
 	keys *seal.Keyring
@@ -64,7 +65,7 @@ func setup(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{t: t, js: js, log: l, keys: k, cmd: cmd}
+	return &env{t: t, srv: srv, js: js, log: l, keys: k, cmd: cmd}
 }
 
 // do executes a command as the opener of the test's maps, or as an

@@ -2,8 +2,11 @@ package graph
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/micro"
@@ -39,11 +42,49 @@ func (s *Service) AddMicro(ctx context.Context, nc *nats.Conn) (micro.Service, e
 		"history":       query.Handler(ctx, s.cfg.Verifier, s.History),
 		"matrix":        query.Handler(ctx, s.cfg.Verifier, s.Matrix),
 	} {
-		if err := g.AddEndpoint(name, h); err != nil {
+		if err := g.AddEndpoint(name, s.routed(name, h)); err != nil {
 			return nil, fmt.Errorf("graph: add endpoint %s: %w", name, err)
 		}
 	}
 	return svc, nil
+}
+
+// routed returns h as the public handler of endpoint name: in a
+// partitioned instance, a question about a map or an area another
+// instance holds goes there, and the list of maps is asked of every
+// instance and merged.
+func (s *Service) routed(name string, h micro.Handler) micro.Handler {
+	switch {
+	case s.part == nil || name == "directory":
+		return h
+	case name == "maps":
+		return s.part.GatherMicro(name, h, mergeMaps)
+	}
+	return s.part.Micro(name, s.part.BodyKey, h)
+}
+
+// mergeMaps joins the lists of maps of several instances: one entry per
+// map (the latest version, while a partition is being handed over and two
+// hold it), sorted by id as each list is.
+func mergeMaps(answers [][]byte) ([]byte, error) {
+	byID := map[string]MapSummary{}
+	for _, a := range answers {
+		var list []MapSummary
+		if err := json.Unmarshal(a, &list); err != nil {
+			return nil, fmt.Errorf("graph: an instance's list of maps: %w", err)
+		}
+		for _, m := range list {
+			if old, ok := byID[m.MapID]; !ok || m.Version > old.Version {
+				byID[m.MapID] = m
+			}
+		}
+	}
+	out := make([]MapSummary, 0, len(byID))
+	for _, m := range byID {
+		out = append(out, m)
+	}
+	slices.SortFunc(out, func(a, b MapSummary) int { return strings.Compare(a.MapID, b.MapID) })
+	return json.Marshal(out)
 }
 
 // Handler serves the queries over HTTP:
@@ -64,6 +105,9 @@ func (s *Service) AddMicro(ctx context.Context, nc *nats.Conn) (micro.Service, e
 // route is decided and audited as its NATS query is.
 func (s *Service) Handler() *query.Routes {
 	mux := query.NewRoutes()
+	if s.part != nil {
+		mux.Wrap(s.part.Route)
+	}
 	answer := func(w http.ResponseWriter, r *http.Request, ans any, err error) {
 		if err != nil {
 			query.WriteError(w, r, err)
@@ -71,15 +115,30 @@ func (s *Service) Handler() *query.Routes {
 		}
 		query.WriteJSON(w, ans)
 	}
-	mux.HandleFunc("GET /v1/maps", func(w http.ResponseWriter, r *http.Request) {
+	mapsQuery := func(r *http.Request) (MapsQuery, error) {
 		var q MapsQuery
-		if err := query.Params(r, map[string]any{"municipality": &q.Municipality, "openedBy": &q.OpenedBy}); err != nil {
+		err := query.Params(r, map[string]any{"municipality": &q.Municipality, "openedBy": &q.OpenedBy})
+		return q, err
+	}
+	maps := func(w http.ResponseWriter, r *http.Request) {
+		q, err := mapsQuery(r)
+		if err != nil {
 			answer(w, r, nil, err)
 			return
 		}
 		ans, err := s.Maps(r.Context(), q)
 		answer(w, r, ans, err)
-	})
+	}
+	if s.part != nil {
+		maps = s.part.GatherHTTP("maps", func(r *http.Request) ([]byte, error) {
+			q, err := mapsQuery(r)
+			if err != nil {
+				return nil, err
+			}
+			return json.Marshal(q)
+		}, maps, mergeMaps)
+	}
+	mux.HandleFunc("GET /v1/maps", maps)
 	mux.HandleFunc("GET /v1/directory", s.serveDirectory)
 	mux.HandleFunc("GET /v1/maps/{mapId}/history", s.serveHistory)
 	mux.HandleFunc("GET /v1/areas/{municipality}/matrix", s.serveMatrix)
