@@ -48,6 +48,20 @@ type GroupConfig struct {
 	Logger   *slog.Logger
 }
 
+// For returns g as the group of an instance of service, with replicas
+// for its bucket unless g sets them; nil for nil (the only instance).
+func For(service string, g *GroupConfig, replicas int) *GroupConfig {
+	if g == nil {
+		return nil
+	}
+	c := *g
+	c.Service = service
+	if c.Replicas == 0 {
+		c.Replicas = replicas
+	}
+	return &c
+}
+
 // Group is one instance's view of its service's instances.
 type Group struct {
 	cfg GroupConfig

@@ -42,7 +42,7 @@ func main() {
 		return
 	}
 	var durable string
-	flag.StringVar(&durable, "durable", picture.Durable, "name of the durable consumer on SAMSPILL_EVENTS (a second instance running at the same time needs its own)")
+	flag.StringVar(&durable, "durable", picture.Durable, "name of the durable consumer on SAMSPILL_EVENTS (a second instance running at the same time needs its own, unless the instances share the maps with --instance)")
 	daemon.Main("picture", "127.0.0.1:8084", func(ctx context.Context, logger *slog.Logger, f daemon.Flags) error {
 		return run(ctx, logger, f, durable)
 	})
@@ -68,7 +68,7 @@ func run(ctx context.Context, logger *slog.Logger, f daemon.Flags, durable strin
 	}
 	metrics := telemetry.NewMetrics()
 	r, err := picture.Boot(ctx, nc, picture.Options{MasterKey: key, Replicas: f.Replicas, Logger: logger, Durable: durable, Metrics: metrics,
-		Verifier: verifier, Audit: audit.NewWriter(js, "picture", nil),
+		Verifier: verifier, Audit: audit.NewWriter(js, "picture", nil), Partition: f.Partition(),
 		Draw: draw.Options{Logger: logger, Command: func() *exec.Cmd {
 			cmd := exec.Command(exe, workerArg)
 			cmd.Stderr = os.Stderr

@@ -51,7 +51,7 @@ func Boot(ctx context.Context, nc *nats.Conn, opts Options) (*Running, error) {
 		return nil, err
 	}
 	svc, err := New(ctx, st.JetStream, st.Log, st.Keys, Config{Replicas: opts.Replicas, Logger: opts.Logger, Metrics: opts.Metrics,
-		Verifier: opts.Verifier, Audit: opts.Audit, Partition: groupOf(opts.Partition, opts.Replicas), Conn: nc})
+		Verifier: opts.Verifier, Audit: opts.Audit, Partition: partition.For("graph", opts.Partition, opts.Replicas), Conn: nc})
 	if err != nil {
 		return nil, err
 	}
@@ -64,19 +64,6 @@ func Boot(ctx context.Context, nc *nats.Conn, opts Options) (*Running, error) {
 		return nil, err
 	}
 	return &Running{Service: svc, Micro: m}, nil
-}
-
-// groupOf returns the partition group of a graph instance, or nil.
-func groupOf(g *partition.GroupConfig, replicas int) *partition.GroupConfig {
-	if g == nil {
-		return nil
-	}
-	c := *g
-	c.Service = "graph"
-	if c.Replicas == 0 {
-		c.Replicas = replicas
-	}
-	return &c
 }
 
 // Stop stops the queries, then the follower, and writes a last snapshot.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/samspill/samspill/pkg/access"
 	"github.com/samspill/samspill/pkg/draw"
+	"github.com/samspill/samspill/pkg/partition"
 	"github.com/samspill/samspill/pkg/stores"
 	"github.com/samspill/samspill/pkg/telemetry"
 )
@@ -35,6 +36,9 @@ type Options struct {
 	// made with audit.NewWriter(js, "picture", nil)). Required: Boot
 	// refuses to start without it.
 	Audit access.Recorder
+	// Partition, when set, makes this one of several instances sharing
+	// the maps (see Config.Partition); its Service is set to "picture".
+	Partition *partition.GroupConfig
 }
 
 // Running is a booted render service.
@@ -67,7 +71,7 @@ func Boot(ctx context.Context, nc *nats.Conn, opts Options) (*Running, error) {
 		return nil, err
 	}
 	if r.Service, err = New(ctx, st.JetStream, st.Log, Config{Engine: eng, Keys: st.Keys, Durable: opts.Durable, Replicas: opts.Replicas, Logger: opts.Logger, Metrics: opts.Metrics,
-		Verifier: opts.Verifier, Audit: opts.Audit}); err != nil {
+		Verifier: opts.Verifier, Audit: opts.Audit, Partition: partition.For("picture", opts.Partition, opts.Replicas), Conn: nc}); err != nil {
 		return fail(err)
 	}
 	if err := r.Service.Start(ctx); err != nil {

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"golang.org/x/sync/singleflight"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/samspill/samspill/pkg/event"
 	"github.com/samspill/samspill/pkg/eventlog"
 	"github.com/samspill/samspill/pkg/gaps"
+	"github.com/samspill/samspill/pkg/partition"
 	"github.com/samspill/samspill/pkg/projection"
 	"github.com/samspill/samspill/pkg/seal"
 	"github.com/samspill/samspill/pkg/telemetry"
@@ -86,6 +88,13 @@ type Config struct {
 	// answered (an *audit.Writer made with audit.NewWriter(js, "picture",
 	// nil)). Required.
 	Audit access.Recorder
+	// Partition, when set, makes this one of several instances that share
+	// the maps by municipality (package partition), with Conn for asking
+	// the others; nil: the only instance, drawing every map. The cache is
+	// shared: every instance keeps the positions of every map, so that
+	// each deletes what became stale.
+	Partition *partition.GroupConfig
+	Conn      *nats.Conn
 }
 
 // errAuditRequired refuses a service without an audit trail: a picture of a
@@ -170,6 +179,8 @@ type Service struct {
 	dirtyAll bool
 
 	follow   *eventlog.Follower
+	part     *partition.Instance
+	js       jetstream.JetStream
 	head     uint64
 	caughtUp chan struct{}
 	caught   sync.Once
@@ -209,8 +220,11 @@ func New(ctx context.Context, js jetstream.JetStream, log *eventlog.Log, cfg Con
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Partition != nil && cfg.Conn == nil {
+		return nil, errors.New("picture: Config.Conn is required with Config.Partition")
+	}
 	store := projection.NewStore()
-	return &Service{cfg: cfg, log: log, obj: obj, store: store, guard: access.NewGuard(cfg.Audit, store.Assigned, cfg.Logger).WithCatchUp(access.CatchUp(log.Head, store.Position)), version: version,
+	return &Service{cfg: cfg, js: js, log: log, obj: obj, store: store, guard: access.NewGuard(cfg.Audit, store.Assigned, cfg.Logger).WithCatchUp(access.CatchUp(log.Head, store.Position)), version: version,
 		pos: map[string]uint64{}, muni: map[string]string{}, erased: map[string]bool{}, areaPos: map[string]uint64{},
 		index: map[string]map[string]entry{}, dirty: map[string]bool{},
 		caughtUp: make(chan struct{}), wake: make(chan struct{}, 1), stopped: make(chan struct{})}, nil
@@ -229,6 +243,18 @@ func (s *Service) Start(ctx context.Context) error {
 	if err := s.loadIndex(ctx); err != nil {
 		return err
 	}
+	follow := func(ctx context.Context, cfg eventlog.FollowConfig, h eventlog.Handler) (*eventlog.Follower, error) {
+		return s.log.FollowDurable(ctx, s.cfg.Durable, cfg, h)
+	}
+	if s.cfg.Partition != nil {
+		p, err := partition.New(ctx, s.cfg.Conn, s.js, s.log, s.store, partition.Config{Group: *s.cfg.Partition})
+		if err != nil {
+			return fmt.Errorf("picture: %w", err)
+		}
+		s.part = p
+		// Instances read the log each with an ordered consumer of its own.
+		follow = s.log.Follow
+	}
 	head, err := s.log.Head(ctx)
 	if err != nil {
 		return err
@@ -240,11 +266,9 @@ func (s *Service) Start(ctx context.Context) error {
 		s.markCaughtUp()
 	}
 	started := time.Now()
-	f, err := s.log.FollowDurable(ctx, s.cfg.Durable, eventlog.FollowConfig{From: 1, OwnPosition: true, Logger: s.cfg.Logger},
+	f, err := follow(ctx, eventlog.FollowConfig{From: 1, OwnPosition: true, Logger: s.cfg.Logger},
 		func(_ context.Context, r eventlog.Record) error {
-			if err := s.store.Apply(r); err != nil {
-				s.cfg.Logger.Error("event not applied", "seq", r.Seq, "err", err)
-			}
+			s.apply(r)
 			s.cfg.Metrics.Applied(s.cfg.Durable, r.Seq)
 			s.observe(r)
 			if r.Seq >= s.head {
@@ -257,6 +281,9 @@ func (s *Service) Start(ctx context.Context) error {
 		})
 	if err != nil {
 		s.stopJanitor()
+		if s.part != nil {
+			_ = s.part.Stop(ctx)
+		}
 		return err
 	}
 	s.follow = f
@@ -294,8 +321,30 @@ func (s *Service) markCaughtUp() {
 		s.mu.Unlock()
 		close(s.caughtUp)
 		s.poke()
+		if s.part != nil {
+			s.part.SetReady()
+		}
 	})
 }
+
+// apply adds a live event to the projection, or, in a partitioned
+// instance, moves over it when its map is another instance's.
+func (s *Service) apply(r eventlog.Record) {
+	add := func() {
+		if err := s.store.Apply(r); err != nil {
+			s.cfg.Logger.Error("event not applied", "seq", r.Seq, "err", err)
+		}
+	}
+	if s.part == nil {
+		add()
+		return
+	}
+	s.part.Apply(r, add, func() { s.store.Advance(r.Seq) })
+}
+
+// Serving reports whether a partitioned instance answers for partition
+// key now (the only instance serves every key).
+func (s *Service) Serving(key string) bool { return s.part == nil || s.part.Serving(key) }
 
 // CaughtUp is closed once the projection has applied the log as it stood
 // when Start was called.
@@ -377,6 +426,11 @@ func (s *Service) Stop() {
 	s.stopOnce.Do(func() {
 		if s.follow != nil {
 			_ = s.follow.Stop()
+		}
+		if s.part != nil {
+			if err := s.part.Stop(context.Background()); err != nil {
+				s.cfg.Logger.Warn("leaving the instances", "err", err)
+			}
 		}
 		s.stopJanitor()
 		s.drawing.Wait()

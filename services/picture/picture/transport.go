@@ -65,11 +65,17 @@ func (s *Service) AddMicro(ctx context.Context, nc *nats.Conn) (micro.Service, e
 		name string
 		h    micro.Handler
 	}{
-		{"map", handler(ctx, s, nc, sem, s.Map)},
-		{"changes", handler(ctx, s, nc, sem, s.Changes)},
-		{"area", handler(ctx, s, nc, sem, s.Area)},
+		{"map", answer(ctx, s, nc, s.Map)},
+		{"changes", answer(ctx, s, nc, s.Changes)},
+		{"area", answer(ctx, s, nc, s.Area)},
 	} {
-		if err := g.AddEndpoint(ep.name, ep.h); err != nil {
+		h := ep.h
+		if s.part != nil {
+			// Routed inside the worker, so that a request waiting for
+			// another instance does not hold the endpoint up.
+			h = s.part.Micro(ep.name, s.part.BodyKey, h)
+		}
+		if err := g.AddEndpoint(ep.name, async(sem, h)); err != nil {
 			_ = svc.Stop()
 			return nil, fmt.Errorf("picture: add endpoint %s: %w", ep.name, err)
 		}
@@ -77,41 +83,50 @@ func (s *Service) AddMicro(ctx context.Context, nc *nats.Conn) (micro.Service, e
 	return svc, nil
 }
 
-func handler[Q any](ctx context.Context, s *Service, nc *nats.Conn, sem chan struct{}, f func(context.Context, Q) (*Picture, error)) micro.Handler {
+// async answers each request with h in a goroutine of its own, at most
+// cap(sem) at once.
+func async(sem chan struct{}, h micro.Handler) micro.Handler {
 	return micro.HandlerFunc(func(req micro.Request) {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem }()
-			ctx, req, span := telemetry.StartMicro(ctx, req)
-			defer span.End()
-			// Who asks, before anything else: the request's assertion.
-			var err error
-			if s.cfg.Verifier != nil {
-				ctx, err = s.cfg.Verifier.FromHeaders(ctx, req.Headers())
-			}
-			var q Q
-			if err == nil {
-				q, err = query.Decode[Q](req.Data())
-			}
-			var pic *Picture
-			if err == nil {
-				pic, err = f(ctx, q)
-			}
-			if err == nil {
-				if limit := nc.MaxPayload() - replyRoom; int64(len(pic.Data)) > limit {
-					err = &query.Error{Code: CodeTooLarge, Field: "format", Message: fmt.Sprintf(
-						"the picture has %d bytes, more than a NATS message carries here (max_payload %d): ask for it over HTTP, or in another format",
-						len(pic.Data), nc.MaxPayload())}
-				}
-			}
-			if err != nil {
-				st, e := s.refusal(err, req.Subject())
-				body, _ := json.Marshal(e)
-				_ = req.Error(strconv.Itoa(st), e.Error(), body)
-				return
-			}
-			_ = req.Respond(pic.Data, micro.WithHeaders(micro.Headers{HeaderContentType: {pic.ContentType}, HeaderCache: {pic.Cache}}))
+			h.Handle(req)
 		}()
+	})
+}
+
+// answer answers a request with f's picture.
+func answer[Q any](ctx context.Context, s *Service, nc *nats.Conn, f func(context.Context, Q) (*Picture, error)) micro.Handler {
+	return micro.HandlerFunc(func(req micro.Request) {
+		ctx, req, span := telemetry.StartMicro(ctx, req)
+		defer span.End()
+		// Who asks, before anything else: the request's assertion.
+		var err error
+		if s.cfg.Verifier != nil {
+			ctx, err = s.cfg.Verifier.FromHeaders(ctx, req.Headers())
+		}
+		var q Q
+		if err == nil {
+			q, err = query.Decode[Q](req.Data())
+		}
+		var pic *Picture
+		if err == nil {
+			pic, err = f(ctx, q)
+		}
+		if err == nil {
+			if limit := nc.MaxPayload() - replyRoom; int64(len(pic.Data)) > limit {
+				err = &query.Error{Code: CodeTooLarge, Field: "format", Message: fmt.Sprintf(
+					"the picture has %d bytes, more than a NATS message carries here (max_payload %d): ask for it over HTTP, or in another format",
+					len(pic.Data), nc.MaxPayload())}
+			}
+		}
+		if err != nil {
+			st, e := s.refusal(err, req.Subject())
+			body, _ := json.Marshal(e)
+			_ = req.Error(strconv.Itoa(st), e.Error(), body)
+			return
+		}
+		_ = req.Respond(pic.Data, micro.WithHeaders(micro.Headers{HeaderContentType: {pic.ContentType}, HeaderCache: {pic.Cache}}))
 	})
 }
 
@@ -148,6 +163,9 @@ func (s *Service) refusal(err error, where string) (int, *query.Error) {
 // route is decided and audited as its NATS endpoint is.
 func (s *Service) Handler() *query.Routes {
 	rt := query.NewRoutes()
+	if s.part != nil {
+		rt.Wrap(s.part.Route)
+	}
 	for _, f := range []draw.Format{draw.SVG, draw.PNG, draw.PDF, draw.DOT} {
 		file := "/picture." + string(f)
 		rt.HandleFunc("GET /v1/maps/{mapId}"+file, func(w http.ResponseWriter, r *http.Request) {
