@@ -32,7 +32,7 @@ func main() {
 	var cfg gap.Config
 	flag.DurationVar(&cfg.Reevaluate, "reevaluate", 24*time.Hour, "how often every map is evaluated again (rules such as P10 depend on the date)")
 	flag.DurationVar(&cfg.SystemInterval, "system-interval", time.Minute, "shortest time between two evaluations of one municipality's system-wide rules (S1-S10) while its maps keep changing; negative: off")
-	flag.StringVar(&cfg.Durable, "durable", gap.Durable, "name of the durable consumer on SAMSPILL_EVENTS (a second instance running at the same time needs its own)")
+	flag.StringVar(&cfg.Durable, "durable", gap.Durable, "name of the durable consumer on SAMSPILL_EVENTS (a second instance running at the same time needs its own, unless the instances share the maps with --instance)")
 	daemon.Main("gap", "127.0.0.1:8083", func(ctx context.Context, logger *slog.Logger, f daemon.Flags) error {
 		return run(ctx, logger, f, cfg)
 	})
@@ -54,7 +54,7 @@ func run(ctx context.Context, logger *slog.Logger, f daemon.Flags, cfg gap.Confi
 	}
 	metrics := telemetry.NewMetrics()
 	cfg.Replicas, cfg.Logger, cfg.Metrics = f.Replicas, logger, metrics
-	cfg.Verifier, cfg.Audit = verifier, audit.NewWriter(js, "gap", nil)
+	cfg.Verifier, cfg.Audit, cfg.Partition = verifier, audit.NewWriter(js, "gap", nil), f.Partition()
 	r, err := gap.Boot(ctx, nc, cfg)
 	if err != nil {
 		return err

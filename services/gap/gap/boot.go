@@ -9,6 +9,7 @@ import (
 	"github.com/nats-io/nats.go/micro"
 
 	"github.com/samspill/samspill/pkg/eventlog"
+	"github.com/samspill/samspill/pkg/partition"
 )
 
 // Running is a booted gap service.
@@ -31,6 +32,10 @@ func Boot(ctx context.Context, nc *nats.Conn, cfg Config) (*Running, error) {
 	l, err := eventlog.Bind(ctx, js, eventlog.Config{Logger: cfg.Logger})
 	if err != nil {
 		return nil, err
+	}
+	if cfg.Partition != nil {
+		cfg.Partition = partition.For("gap", cfg.Partition, cfg.Replicas)
+		cfg.Conn = nc
 	}
 	svc, err := New(ctx, js, l, cfg)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/samspill/samspill/pkg/access"
@@ -16,6 +17,7 @@ import (
 	"github.com/samspill/samspill/pkg/event"
 	"github.com/samspill/samspill/pkg/eventlog"
 	"github.com/samspill/samspill/pkg/gaps"
+	"github.com/samspill/samspill/pkg/partition"
 	"github.com/samspill/samspill/pkg/projection"
 	"github.com/samspill/samspill/pkg/telemetry"
 )
@@ -70,6 +72,14 @@ type Config struct {
 	// answered (an *audit.Writer made with audit.NewWriter(js, "gap",
 	// nil)). Required: New and Boot refuse to start without it.
 	Audit access.Recorder
+	// Partition, when set, makes this one of several instances that share
+	// the maps by municipality (package partition): each evaluates the
+	// maps and the system-wide rules of the municipalities it holds, with
+	// Conn (Boot's connection) for asking the others; nil: the only
+	// instance. Transitions stay exactly once while two instances hold a
+	// partition during a hand-over (Nats-Msg-Id <gapId>:<n>).
+	Partition *partition.GroupConfig
+	Conn      *nats.Conn
 }
 
 // errAuditRequired refuses a service without an audit trail: a read of a
@@ -136,6 +146,7 @@ type Service struct {
 	ledger *ledger
 
 	events  *eventlog.Follower
+	part    *partition.Instance
 	history jetstream.ConsumeContext // follows SAMSPILL_GAPS
 
 	// Written by the event handler, read by the evaluation loop.
@@ -182,6 +193,9 @@ func New(ctx context.Context, js jetstream.JetStream, log *eventlog.Log, cfg Con
 	if err := cfg.defaults(); err != nil {
 		return nil, err
 	}
+	if cfg.Partition != nil && cfg.Conn == nil {
+		return nil, errors.New("gap: Config.Conn is required with Config.Partition")
+	}
 	st, err := js.CreateOrUpdateStream(ctx, StreamConfig(cfg.Replicas))
 	if err != nil {
 		return nil, fmt.Errorf("gap: create stream %s: %w", Stream, err)
@@ -208,9 +222,26 @@ func (s *Service) Start(ctx context.Context) error {
 	}
 	s.headStart = head
 	s.cfg.Logger.Info("gap state rebuilt from "+Stream, "gaps", known, "open", open, "took", time.Since(began).Round(time.Millisecond), "logHead", head)
-	f, err := s.log.FollowDurable(ctx, s.cfg.Durable, eventlog.FollowConfig{OwnPosition: true, Logger: s.cfg.Logger}, s.apply)
+	follow := func(ctx context.Context, cfg eventlog.FollowConfig, h eventlog.Handler) (*eventlog.Follower, error) {
+		return s.log.FollowDurable(ctx, s.cfg.Durable, cfg, h)
+	}
+	if s.cfg.Partition != nil {
+		p, err := partition.New(ctx, s.cfg.Conn, s.js, s.log, s.store, partition.Config{Group: *s.cfg.Partition,
+			Adopted: s.adopted, Forgotten: s.forgotten})
+		if err != nil {
+			s.history.Stop()
+			return fmt.Errorf("gap: %w", err)
+		}
+		s.part = p
+		// Instances read the log each with an ordered consumer of its own.
+		follow = s.log.Follow
+	}
+	f, err := follow(ctx, eventlog.FollowConfig{OwnPosition: true, Logger: s.cfg.Logger}, s.apply)
 	if err != nil {
 		s.history.Stop()
+		if s.part != nil {
+			_ = s.part.Stop(ctx)
+		}
 		return err
 	}
 	s.events = f
@@ -225,6 +256,11 @@ func (s *Service) Stop() {
 	s.stopOnce.Do(func() {
 		if s.events != nil {
 			_ = s.events.Stop()
+		}
+		if s.part != nil {
+			if err := s.part.Stop(context.Background()); err != nil {
+				s.cfg.Logger.Warn("leaving the instances", "err", err)
+			}
 		}
 		close(s.stop)
 		if s.events != nil {
@@ -248,6 +284,81 @@ func (s *Service) Store() *projection.Store { return s.store }
 // projection and marks its map changed.
 func (s *Service) apply(_ context.Context, r eventlog.Record) error {
 	s.lastSeen.Store(r.Seq)
+	if s.part == nil {
+		return s.applyHeld(r)
+	}
+	var err error
+	s.part.Apply(r, func() { err = s.applyHeld(r) }, func() {
+		// Another instance's map: the position moves over it.
+		s.store.Advance(r.Seq)
+		s.cfg.Metrics.Applied(s.cfg.Durable, r.Seq)
+		s.mu.Lock()
+		s.lastCmd, s.applied = r.Envelope.CommandID, r.Seq
+		s.mu.Unlock()
+	})
+	return err
+}
+
+// adopted takes the maps handed over to this instance into the
+// evaluation: each is evaluated at once (the ledger, read from
+// SAMSPILL_GAPS, knows what the previous holder published), and so are
+// the system-wide rules of its municipality.
+func (s *Service) adopted(ids []string) {
+	now := time.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, id := range ids {
+		h, ok := s.store.History(id)
+		if !ok {
+			continue
+		}
+		var m mapInfo
+		for _, f := range h.Facts {
+			if o, ok := f.Data.(*event.MapOpened); ok {
+				m.municipality = o.Focus.Municipality
+			}
+			m.seq = max(m.seq, f.Seq)
+		}
+		for _, a := range h.Access {
+			m.seq = max(m.seq, a.Seq)
+		}
+		s.maps[id] = m
+		s.dirty[id] = now
+		s.areaChanged(m.municipality, now)
+	}
+}
+
+// forgotten drops the maps handed to another instance, and the
+// system-wide rules of their municipalities, from the evaluation.
+func (s *Service) forgotten(ids []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, id := range ids {
+		m := s.maps[id]
+		delete(s.maps, id)
+		delete(s.dirty, id)
+		delete(s.retry, id)
+		if m.municipality != "" && !s.knownAreaLocked(m.municipality) {
+			delete(s.areaDirty, m.municipality)
+			delete(s.areaLast, m.municipality)
+		}
+	}
+}
+
+// knownAreaLocked reports whether the instance holds a map of
+// municipality; s.mu is held.
+func (s *Service) knownAreaLocked(municipality string) bool {
+	for _, m := range s.maps {
+		if m.municipality == municipality {
+			return true
+		}
+	}
+	return false
+}
+
+// applyHeld adds an event of the directory or of a map this instance holds
+// to the projection and marks its map changed.
+func (s *Service) applyHeld(r eventlog.Record) error {
 	if err := s.store.Apply(r); err != nil {
 		s.cfg.Logger.Error("event not applied", "seq", r.Seq, "err", err)
 	}
@@ -360,6 +471,9 @@ func (s *Service) loop(ctx context.Context) {
 			s.started = true
 			s.mu.Unlock()
 			close(s.ready)
+			if s.part != nil {
+				s.part.SetReady()
+			}
 			known, open := s.ledger.counts()
 			s.cfg.Logger.Info("gap service ready", "gaps", known, "open", open, "took", time.Since(began).Round(time.Millisecond))
 		case due:

@@ -28,17 +28,31 @@ func (s *Service) AddMicro(ctx context.Context, nc *nats.Conn) (micro.Service, e
 	if err != nil {
 		return nil, fmt.Errorf("gap: add micro service: %w", err)
 	}
-	h := query.Handler(ctx, s.cfg.Verifier, s.Gaps)
+	h := s.routed("gaps", query.Handler(ctx, s.cfg.Verifier, s.Gaps))
 	if err := svc.AddEndpoint("gaps", h, micro.WithEndpointSubject(QuerySubject)); err != nil {
 		_ = svc.Stop()
 		return nil, fmt.Errorf("gap: add endpoint: %w", err)
 	}
-	if err := svc.AddEndpoint("prevalence", query.Handler(ctx, s.cfg.Verifier, s.Prevalence), micro.WithEndpointSubject(PrevalenceSubject)); err != nil {
+	if err := svc.AddEndpoint("prevalence", s.routed("prevalence", query.Handler(ctx, s.cfg.Verifier, s.Prevalence)), micro.WithEndpointSubject(PrevalenceSubject)); err != nil {
 		_ = svc.Stop()
 		return nil, fmt.Errorf("gap: add endpoint prevalence: %w", err)
 	}
 	return svc, nil
 }
+
+// routed returns h as the public handler of endpoint name: in a
+// partitioned instance, a question about a map or a municipality another
+// instance holds goes there.
+func (s *Service) routed(name string, h micro.Handler) micro.Handler {
+	if s.part == nil {
+		return h
+	}
+	return s.part.Micro(name, s.part.BodyKey, h)
+}
+
+// Serving reports whether a partitioned instance answers for partition
+// key now (the only instance serves every key).
+func (s *Service) Serving(key string) bool { return s.part == nil || s.part.Serving(key) }
 
 // Handler serves the query over HTTP, with RFC 9457 problem details on
 // error:
@@ -53,6 +67,9 @@ func (s *Service) AddMicro(ctx context.Context, nc *nats.Conn) (micro.Service, e
 // route is decided and audited as its NATS query is.
 func (s *Service) Handler() *query.Routes {
 	mux := query.NewRoutes()
+	if s.part != nil {
+		mux.Wrap(s.part.Route)
+	}
 	serve := func(w http.ResponseWriter, r *http.Request, q Query) {
 		if err := query.Params(r, map[string]any{"lang": &q.Lang}); err != nil {
 			query.WriteError(w, r, err)
