@@ -221,6 +221,14 @@ func createsStreams(user string) bool {
 // ownDurable: the user may read SAMSPILL_EVENTS only through the one
 // durable consumer of its own name, so a second instance cannot run
 // beside the first.
+// partitioned: the user may read the log with consumers of any name and
+// ask its service's other instances (package partition): its service runs
+// as several instances.
+func partitioned(user string) bool {
+	u, _ := natsperm.Lookup(user)
+	return slices.Contains(u.Subscribe.Allow, "samspill.part."+strings.TrimPrefix(user, "samspill-")+".>")
+}
+
 func ownDurable(user string) bool {
 	u, _ := natsperm.Lookup(user)
 	return slices.Contains(u.Publish.Allow, "$JS.API.CONSUMER.CREATE."+natsperm.EventStream+"."+user) &&
@@ -899,8 +907,15 @@ func TestK8s(t *testing.T) {
 		if a["nats"] != natsURL {
 			t.Errorf("%s: --nats=%s, want %s (the chart's Service)", dep, a["nats"], natsURL)
 		}
+		ownEnv := map[string]bool{}
+		for _, e := range list(main, "env") {
+			ownEnv[str(e, "name")] = true
+		}
 		for _, v := range a {
 			for _, m := range regexp.MustCompile(`\$\(([A-Z_]+)\)`).FindAllStringSubmatch(v, -1) {
+				if ownEnv[m[1]] {
+					continue // the container's own env (POD_IP)
+				}
 				if !oidcVars[m[1]] || !slices.ContainsFunc(list(main, "envFrom"), func(e any) bool { return str(e, "configMapRef", "name") == oidcConfigMap }) {
 					t.Errorf("%s: $(%s) is not in the ConfigMap %s it reads", dep, m[1], oidcConfigMap)
 				}
@@ -977,6 +992,19 @@ func TestK8s(t *testing.T) {
 		if ownDurable(user) && (replicas != 1 || str(d, "spec", "strategy", "type") != "Recreate") {
 			t.Errorf("%s: %d replicas, strategy %q: %s reads the log through one durable of its own name; want 1 and Recreate",
 				dep, replicas, str(d, "spec", "strategy", "type"), user)
+		}
+		if partitioned(user) {
+			// Several instances sharing the maps: each named after its
+			// pod, announcing its own address for forwarded HTTP.
+			env := map[string]string{}
+			for _, e := range list(main, "env") {
+				env[str(e, "name")] = str(e, "valueFrom", "fieldRef", "fieldPath")
+			}
+			if replicas < 2 || env["SAMSPILL_INSTANCE"] != "metadata.name" || env["POD_IP"] != "status.podIP" ||
+				a["advertise"] != "http://$(POD_IP):"+strconv.Itoa(port) {
+				t.Errorf("%s: %d replicas, env %v, --advertise=%q: %s shares the maps among instances; want ≥ 2 replicas, SAMSPILL_INSTANCE from metadata.name and --advertise=http://$(POD_IP):%d",
+					dep, replicas, env, a["advertise"], user, port)
+			}
 		}
 		if replicas < 1 {
 			t.Errorf("%s: replicas %d", dep, replicas)
