@@ -54,14 +54,23 @@ func (c *checker) err() error {
 }
 
 var (
-	municipalityPattern = regexp.MustCompile(`^[0-9]{3,4}$`)
-	regionPattern       = regexp.MustCompile(`^[A-Za-z0-9-]{1,32}$`)
-	orgNumberPattern    = regexp.MustCompile(`^[0-9]{8,9}$`)
+	regionPattern    = regexp.MustCompile(`^[A-Za-z0-9-]{1,32}$`)
+	orgNumberPattern = regexp.MustCompile(`^[0-9]{8,9}$`)
 )
 
 // IsMunicipality reports whether s is a municipality number (Norwegian and
-// Swedish kommunenummer have four digits, Danish three).
-func IsMunicipality(s string) bool { return municipalityPattern.MatchString(s) }
+// Swedish kommunenummer have four digits, Danish three: ^[0-9]{3,4}$).
+func IsMunicipality(s string) bool {
+	if len(s) < 3 || len(s) > 4 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
 
 // Scores after the PARTNER tool run from 1 (not at all) to 4 (a great deal).
 const (
@@ -692,8 +701,20 @@ func (d ConsentRecorded) Validate() error {
 	return c.err()
 }
 
-// IsPrincipal reports whether s has the form of a principal.
-func IsPrincipal(s string) bool { return principalPattern.MatchString(s) }
+// IsPrincipal reports whether s has the form of a principal
+// (^[A-Za-z0-9._:@-]{1,128}$).
+func IsPrincipal(s string) bool {
+	if len(s) == 0 || len(s) > 128 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == ':' || c == '@' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
 
 // AccessGranted assigns the map to a coordinator: from now on they may read
 // and write it. The coordinator who opens a map is assigned by its

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -70,4 +72,98 @@ func sameEnvelope(t *testing.T, a, b event.Envelope) bool {
 	a.Time, b.Time = time.Time{}, time.Time{} // compared as instants
 	a.Data, b.Data = nil, nil                 // compared as JSON values
 	return sameTime && reflect.DeepEqual(a, b) && reflect.DeepEqual(da, db)
+}
+
+// unmarshalV1 is what Unmarshal did with encoding/json: strict decoding
+// (unknown fields are errors) of the envelope and of its data, each
+// validated.
+func unmarshalV1(b []byte) (event.Envelope, event.Data, error) {
+	strict := func(b []byte, v any) error {
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(v); err != nil {
+			return err
+		}
+		if _, err := dec.Token(); err != io.EOF {
+			return errors.New("trailing data")
+		}
+		return nil
+	}
+	var e event.Envelope
+	if err := strict(b, &e); err != nil {
+		return event.Envelope{}, nil, err
+	}
+	if err := e.Validate(); err != nil {
+		return event.Envelope{}, nil, err
+	}
+	d, err := event.NewData(e.Type)
+	if err != nil {
+		return event.Envelope{}, nil, err
+	}
+	if err := strict(e.Data, d); err != nil {
+		return event.Envelope{}, nil, err
+	}
+	if err := d.Validate(); err != nil {
+		return event.Envelope{}, nil, err
+	}
+	return e, d, nil
+}
+
+// FuzzUnmarshalAgainstV1 checks that the decoder accepts nothing that
+// encoding/json's strict decoding refused, and decodes what it accepts to
+// the same envelope and data. (It refuses more: names whose case differs,
+// a name twice, invalid UTF-8; Marshal writes none of them.)
+func FuzzUnmarshalAgainstV1(f *testing.F) {
+	for _, ex := range allExamples(f) {
+		f.Add(ex)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		env, data, err := event.Unmarshal(b)
+		if err != nil {
+			return
+		}
+		env1, data1, err := unmarshalV1(b)
+		if err != nil {
+			t.Fatalf("accepted what encoding/json refuses (%v):\n%s", err, b)
+		}
+		if !sameEnvelope(t, env, env1) || !bytes.Equal(env.Data, env1.Data) {
+			t.Fatalf("envelope differs from encoding/json's:\n%+v\n%+v", env, env1)
+		}
+		if !reflect.DeepEqual(data, data1) {
+			t.Fatalf("data differs from encoding/json's:\n%#v\n%#v", data, data1)
+		}
+	})
+}
+
+// TestUnmarshalStricterThanV1 shows the cases the decoder refuses that
+// encoding/json accepted, and that a malformed event is an ErrMalformed
+// naming the problem, never a panic.
+func TestUnmarshalStricterThanV1(t *testing.T) {
+	ex := allExamples(t)[0]
+	if _, _, err := event.Unmarshal(ex); err != nil {
+		t.Fatalf("example refused: %v", err)
+	}
+	for _, c := range []struct {
+		name, old, new string
+	}{
+		{"name in another case", `"specversion"`, `"SpecVersion"`},
+		{"a name twice", `"specversion":"1.0"`, `"specversion":"1.0","specversion":"1.0"`},
+		{"unknown member", `"specversion":"1.0"`, `"specversion":"1.0","extra":1`},
+		{"trailing data", `}` + "\x00", `}}`},
+	} {
+		b := []byte(strings.Replace(string(ex)+"\x00", c.old, c.new, 1))
+		b = bytes.TrimSuffix(b, []byte{0})
+		if bytes.Equal(b, ex) {
+			t.Fatalf("%s: the example has no %s", c.name, c.old)
+		}
+		_, _, err := event.Unmarshal(b)
+		if !errors.Is(err, event.ErrMalformed) {
+			t.Errorf("%s: error %v, want ErrMalformed", c.name, err)
+		}
+	}
+	for _, b := range []string{"", "{", "null", "[]", `{"data":`, "\xff"} {
+		if _, _, err := event.Unmarshal([]byte(b)); !errors.Is(err, event.ErrMalformed) {
+			t.Errorf("Unmarshal(%q): error %v, want ErrMalformed", b, err)
+		}
+	}
 }
