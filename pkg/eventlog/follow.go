@@ -153,6 +153,7 @@ func (l *Log) FollowDurable(ctx context.Context, name string, cfg FollowConfig, 
 			return
 		}
 		r, err := decodeRecord(md.Sequence.Stream, m.Subject(), m.Data())
+		r.Pending = md.NumPending
 		if err != nil {
 			log.Error("skipping malformed event", "seq", md.Sequence.Stream, "subject", m.Subject(), "err", err)
 			_ = m.TermWithReason("malformed event")
@@ -194,6 +195,7 @@ func consumeStoppingOnError(ctx context.Context, cons jetstream.Consumer, log *s
 			return
 		}
 		r, err := decodeRecord(md.Sequence.Stream, m.Subject(), m.Data())
+		r.Pending = md.NumPending
 		if err != nil {
 			log.Error("skipping malformed event", "seq", md.Sequence.Stream, "subject", m.Subject(), "err", err)
 			f.finished(md)

@@ -103,11 +103,12 @@ func TestFollowFromPositionAndFilter(t *testing.T) {
 	srv := jsservertest.Start(t)
 	l := openLog(t, srv)
 	fill(t, l, 40, 2, 4, 1)
-	var seen []uint64
+	var seen, pending []uint64
 	done := make(chan struct{})
 	f, err := l.Follow(ctx, eventlog.FollowConfig{From: 31, Filters: []string{eventlog.AreaFilter(event.AreaMap)}},
 		func(_ context.Context, r eventlog.Record) error {
 			seen = append(seen, r.Seq)
+			pending = append(pending, r.Pending)
 			if r.Seq == 40 {
 				close(done)
 			}
@@ -126,6 +127,12 @@ func TestFollowFromPositionAndFilter(t *testing.T) {
 	}
 	if len(seen) != 10 || seen[0] != 31 {
 		t.Fatalf("from 31: saw %v", seen)
+	}
+	// Each record says how many were after it: 9 after 31, none after 40.
+	for i, p := range pending {
+		if want := uint64(9 - i); p != want {
+			t.Fatalf("pending %v, want 9 down to 0", pending)
+		}
 	}
 }
 

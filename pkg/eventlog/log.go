@@ -372,6 +372,11 @@ type Record struct {
 	Envelope event.Envelope
 	// Data is the envelope's data, decoded and validated.
 	Data event.Data
+	// Pending is, for a record a follower delivers, how many events
+	// matching its filters the stream held after this one when it was
+	// delivered: 0 means the follower has caught up with the log (as far
+	// as the server knew). 0 for records from Load.
+	Pending uint64
 }
 
 // decodeRecord validates a stored message. Data is validated later, by

@@ -46,7 +46,7 @@ type Config struct {
 	// SettleDelay is the longest a changed map waits for its evaluation
 	// while the log is still delivering events (default 100 ms). Once the
 	// service has caught up with the log, changed maps are evaluated at
-	// once.
+	// once: the event that catches up wakes the evaluation.
 	SettleDelay time.Duration
 	// Workers is how many maps are evaluated at once (default 4).
 	Workers int
@@ -165,15 +165,22 @@ type Service struct {
 	directoryChanged time.Time
 	lastCmd          string // commandid of the last event applied
 	applied          uint64 // sequence of the last event applied and marked
-	started          bool   // the first evaluation of every map is done
-	busy             bool   // an evaluation is running
-	lastSeen         atomic.Uint64
-	headStart        uint64 // the log's last sequence when Start was called
+	// caught: the last event applied was the last in the log when it was
+	// delivered (its Pending was 0).
+	caught    bool
+	started   bool // the first evaluation of every map is done
+	busy      int  // evaluation passes running (maps, areas)
+	lastSeen  atomic.Uint64
+	headStart uint64 // the log's last sequence when Start was called
+	// wake tells the loop that the log has caught up: changed maps are
+	// evaluated at once rather than at the next poll.
+	wake chan struct{}
 
 	// opened and closed count the transitions this instance published.
 	opened, closed atomic.Int64
 
-	evalMu   sync.Mutex // one evaluation pass at a time
+	evalMu   sync.Mutex // one evaluation pass of maps at a time
+	areaMu   sync.Mutex // one evaluation pass of the system-wide rules at a time
 	ready    chan struct{}
 	stop     chan struct{}
 	done     chan struct{}
@@ -203,7 +210,7 @@ func New(ctx context.Context, js jetstream.JetStream, log *eventlog.Log, cfg Con
 	store := projection.NewStore()
 	return &Service{cfg: cfg, js: js, log: log, stream: st, store: store, guard: access.NewGuard(cfg.Audit, store.Assigned, cfg.Logger).WithCatchUp(access.CatchUp(log.Head, store.Position)), ledger: newLedger(),
 		dirty: map[string]time.Time{}, retry: map[string]time.Time{}, maps: map[string]mapInfo{}, areaDirty: map[string]time.Time{}, areaLast: map[string]time.Time{},
-		ready: make(chan struct{}), stop: make(chan struct{}), done: make(chan struct{})}, nil
+		wake: make(chan struct{}, 1), ready: make(chan struct{}), stop: make(chan struct{}), done: make(chan struct{})}, nil
 }
 
 // Start rebuilds the state of every gap from SAMSPILL_GAPS, then follows
@@ -284,6 +291,7 @@ func (s *Service) Store() *projection.Store { return s.store }
 // projection and marks its map changed.
 func (s *Service) apply(_ context.Context, r eventlog.Record) error {
 	s.lastSeen.Store(r.Seq)
+	defer s.caughtWith(r)
 	if s.part == nil {
 		return s.applyHeld(r)
 	}
@@ -297,6 +305,22 @@ func (s *Service) apply(_ context.Context, r eventlog.Record) error {
 		s.mu.Unlock()
 	})
 	return err
+}
+
+// caughtWith notes, once r is applied, whether it was the last event in
+// the log when it was delivered, and if so wakes the evaluation: the
+// command's gap opens as soon as its event is in, not at the next poll.
+func (s *Service) caughtWith(r eventlog.Record) {
+	caught := r.Pending == 0
+	s.mu.Lock()
+	s.caught = caught && s.applied == r.Seq
+	s.mu.Unlock()
+	if caught {
+		select {
+		case s.wake <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // adopted takes the maps handed over to this instance into the
@@ -403,8 +427,16 @@ func (s *Service) areaChanged(municipality string, now time.Time) {
 }
 
 // caughtUp reports whether the follower has delivered everything the log
-// held at its last delivery, and the handler has finished with it.
+// held at its last delivery, and the handler has finished with it: as the
+// handler recorded it (at once), or as the follower did (a moment after
+// the handler returns, and past malformed events the handler never sees).
 func (s *Service) caughtUp() bool {
+	s.mu.Lock()
+	caught := s.caught && s.applied >= s.lastSeen.Load()
+	s.mu.Unlock()
+	if caught {
+		return true
+	}
 	seq, pending, ok := s.events.Delivered()
 	if !ok {
 		return s.headStart == 0
@@ -422,9 +454,15 @@ func (s *Service) replayed() bool {
 func (s *Service) today() date.Date { return date.Of(s.cfg.Clock().In(s.cfg.Location)) }
 
 // loop evaluates: every map once when the replay is done, changed maps as
-// they settle, and every map each Reevaluate.
+// they settle (at once when the log has caught up), and every map each
+// Reevaluate. The system-wide rules of changed municipalities are
+// evaluated beside it (areaLoop), so that a municipality's evaluation,
+// tens of milliseconds, never holds up a changed map's.
 func (s *Service) loop(ctx context.Context) {
+	var areas sync.WaitGroup
 	defer close(s.done)
+	defer areas.Wait()
+	areaDue := make(chan struct{}, 1)
 	poll := time.NewTicker(max(s.cfg.SettleDelay/4, 5*time.Millisecond))
 	defer poll.Stop()
 	var reevaluate <-chan time.Time
@@ -442,6 +480,7 @@ func (s *Service) loop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-poll.C:
+		case <-s.wake:
 		case <-reevaluate:
 			due = true
 		}
@@ -470,6 +509,7 @@ func (s *Service) loop(ctx context.Context) {
 			s.mu.Lock()
 			s.started = true
 			s.mu.Unlock()
+			areas.Go(func() { s.areaLoop(ctx, areaDue) })
 			close(s.ready)
 			if s.part != nil {
 				s.part.SetReady()
@@ -497,9 +537,27 @@ func (s *Service) loop(ctx context.Context) {
 			if o, c := s.opened.Load()-o, s.closed.Load()-c; o+c > 0 {
 				s.cfg.Logger.Info("changed maps evaluated", "maps", n, "opened", o, "closed", c)
 			}
-			if err := s.evaluateAreas(ctx, false); err != nil {
-				s.cfg.Logger.Error("evaluation of the system-wide rules", "err", err)
+			select {
+			case areaDue <- struct{}{}:
+			default: // areaLoop is busy; it looks again when done
 			}
+		}
+	}
+}
+
+// areaLoop evaluates the system-wide rules that are due each time the
+// loop says so, until the service stops.
+func (s *Service) areaLoop(ctx context.Context, due <-chan struct{}) {
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-ctx.Done():
+			return
+		case <-due:
+		}
+		if err := s.evaluateAreas(ctx, false); err != nil {
+			s.cfg.Logger.Error("evaluation of the system-wide rules", "err", err)
 		}
 	}
 }
@@ -556,7 +614,7 @@ func (s *Service) take(all bool) []string {
 		}
 	}
 	if len(out) > 0 {
-		s.busy = true
+		s.busy++
 	}
 	return out
 }
@@ -576,13 +634,17 @@ func (s *Service) evaluateAll(ctx context.Context) (int, error) {
 	s.evalMu.Lock()
 	defer s.evalMu.Unlock()
 	ids := s.take(true)
+	if len(ids) == 0 {
+		return 0, nil
+	}
 	defer s.idle()
 	return len(ids), s.evaluateMaps(ctx, ids)
 }
 
+// idle ends an evaluation pass that take or takeAreas counted.
 func (s *Service) idle() {
 	s.mu.Lock()
-	s.busy = false
+	s.busy--
 	s.mu.Unlock()
 }
 
@@ -639,7 +701,7 @@ func (s *Service) Settled(ctx context.Context, seq uint64) error {
 	defer t.Stop()
 	for {
 		s.mu.Lock()
-		ok := s.started && s.applied >= seq && len(s.dirty) == 0 && len(s.areaDirty) == 0 && s.directoryChanged.IsZero() && !s.busy
+		ok := s.started && s.applied >= seq && len(s.dirty) == 0 && len(s.areaDirty) == 0 && s.directoryChanged.IsZero() && s.busy == 0
 		s.mu.Unlock()
 		if ok {
 			return nil

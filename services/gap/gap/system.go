@@ -53,7 +53,7 @@ func (s *Service) takeAreas(all bool) []string {
 		s.areaLast[m] = now
 	}
 	if len(out) > 0 {
-		s.busy = true
+		s.busy++
 	}
 	slices.Sort(out)
 	return out
@@ -62,8 +62,8 @@ func (s *Service) takeAreas(all bool) []string {
 // evaluateAreas evaluates the system-wide rules of the municipalities
 // that are due (all: every one), a few at a time.
 func (s *Service) evaluateAreas(ctx context.Context, all bool) error {
-	s.evalMu.Lock()
-	defer s.evalMu.Unlock()
+	s.areaMu.Lock()
+	defer s.areaMu.Unlock()
 	areas := s.takeAreas(all)
 	if len(areas) == 0 {
 		return nil
