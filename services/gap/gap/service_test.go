@@ -323,13 +323,16 @@ type olaMap struct {
 	names                   []string // personal data the events must never hold
 }
 
-func (e *env) openOla() *olaMap {
+func (e *env) openOla() *olaMap { return e.openOlaIn("0301") }
+
+// openOlaIn opens Ola's map in municipality.
+func (e *env) openOlaIn(municipality string) *olaMap {
 	o := &olaMap{names: []string{"Ola Nordmann", "Ola N.", "Dr. Hansen", "Poliklinikk Nord", "ref-ola-local", "ref-gp-local", "ref-dps-local", "ref-gp-serves"}}
 	e.directory.Do(func() {
 		e.do(&command.RegisterEntry{EntryID: "dps-nordre-aker", Kind: "service", Name: "DPS Nordre Aker", Sector: "specialist-mh", Municipality: "0301"})
 	})
 	r := e.do(&command.OpenMap{Meta: command.Meta{ValidTime: d("2026-05-01")}, Focus: stakeholder.FocusCitizen, Label: "Ola N.",
-		Municipality: "0301", CitizenName: "Ola Nordmann", CitizenRef: "ref-ola-local"})
+		Municipality: municipality, CitizenName: "Ola Nordmann", CitizenRef: "ref-ola-local"})
 	o.mapID, o.citizen = r.IDs["mapId"], r.IDs["citizenId"]
 	o.gp = e.do(&command.AddActor{MapID: o.mapID, Meta: command.Meta{ValidTime: d("2026-05-01")}, Kind: "person", Level: "service",
 		Sector: "primary-health", Name: "Dr. Hansen", Ref: "ref-gp-local"}).IDs["actorId"]
