@@ -20,8 +20,11 @@ import (
 // the difference to the map's open gaps: closings first, then openings.
 func (s *Service) evaluateMap(ctx context.Context, mapID string, today date.Date) error {
 	s.mu.Lock()
-	info := s.maps[mapID]
+	info, held := s.maps[mapID]
 	s.mu.Unlock()
+	if !held {
+		return nil // handed to another instance
+	}
 	position := info.seq
 
 	var found []gaps.Gap
@@ -50,9 +53,28 @@ func (s *Service) evaluateMap(ctx context.Context, mapID string, today date.Date
 		}
 	}
 
+	// Handed to another instance while it was read, the map may have been
+	// read gone: it is its new holder's to evaluate.
+	if !s.holding(mapID) {
+		return nil
+	}
 	return s.reconcile(ctx, s.ledger.openOfMap(mapID), found, reason, today, position, func(g gaps.Gap) *event.GapOpened {
 		return &event.GapOpened{Scope: event.GapScopeMap, MapID: mapID, Municipality: info.municipality}
 	})
+}
+
+// holding reports whether the instance evaluates every one of ids (a
+// partitioned instance stops when it hands their partition over; the
+// only instance always does).
+func (s *Service) holding(ids ...string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, id := range ids {
+		if _, ok := s.maps[id]; !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // reconcile publishes the difference between the open gaps of a map or an

@@ -536,3 +536,65 @@ func httpGet(t *testing.T, url, token string) string {
 	}
 	return strings.TrimSpace(sb.String())
 }
+
+// TestHandOverWhileEvaluating hands partitions over while the instance
+// giving them away evaluates every map and municipality again and again
+// (as the daily re-evaluation, or a change of the directory, does): it
+// must not publish anything about the maps it is forgetting (read half
+// gone, they would look as if their gaps had closed), and nothing changes
+// in SAMSPILL_GAPS, since nothing changed in the log.
+func TestHandOverWhileEvaluating(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	maps := map[string][]string{}
+	for _, m := range []string{"0301", "1103", "1506", "1508", "1804", "3201", "3203", "3301", "3403", "3901", "4204", "4601", "5001", "5501", "5601", "4012"} {
+		o := e.openOlaIn(m)
+		e.do(&command.AddRelation{MapID: o.mapID, Meta: command.Meta{ValidTime: d("2026-06-01")}, From: o.gp, To: o.citizen, Type: "serves", Quality: "good"})
+		e.do(&command.AddRelation{MapID: o.mapID, Meta: command.Meta{ValidTime: d("2026-06-01")}, From: o.dps, To: o.citizen, Type: "serves", Quality: "good"})
+		maps[m] = append(maps[m], o.mapID)
+	}
+	a := e.instance("a")
+	e.partSettled(maps, a)
+	before := e.count()
+	if before == 0 {
+		t.Fatal("no gap open: the test would show nothing")
+	}
+	// c joins, then d, then f, while the instances there evaluate
+	// everything again and again.
+	live := []*partInstance{a}
+	for _, name := range []string{"c", "d", "f"} {
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		for _, in := range live {
+			wg.Go(func() {
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					if err := in.svc.Reevaluate(context.Background()); err != nil {
+						t.Errorf("re-evaluation by %s: %v", in.name, err)
+						return
+					}
+				}
+			})
+		}
+		live = append(live, e.instance(name))
+		e.owned(maps, live...)
+		close(stop)
+		wg.Wait()
+		e.partSettled(maps, live...)
+	}
+
+	if after := e.count(); after != before {
+		logs := map[string]*logBuffer{}
+		for _, in := range live {
+			logs[in.name] = in.logs
+		}
+		who := published(t, logs)
+		for _, tr := range e.transitions()[before:] {
+			t.Errorf("%s (%s) published by %v during the hand-overs, while nothing changed", tr, tr.Subject, who[tr.MsgID])
+		}
+	}
+}

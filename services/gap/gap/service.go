@@ -233,8 +233,8 @@ func (s *Service) Start(ctx context.Context) error {
 		return s.log.FollowDurable(ctx, s.cfg.Durable, cfg, h)
 	}
 	if s.cfg.Partition != nil {
-		p, err := partition.New(ctx, s.cfg.Conn, s.js, s.log, s.store, partition.Config{Group: *s.cfg.Partition,
-			Adopted: s.adopted, Forgotten: s.forgotten})
+		p, err := partition.New(ctx, s.cfg.Conn, s.js, s.log, handing{s.store, s}, partition.Config{Group: *s.cfg.Partition,
+			Adopted: s.adopted})
 		if err != nil {
 			s.history.Stop()
 			return fmt.Errorf("gap: %w", err)
@@ -350,6 +350,21 @@ func (s *Service) adopted(ids []string) {
 		s.dirty[id] = now
 		s.areaChanged(m.municipality, now)
 	}
+}
+
+// handing is the projection as a partitioned instance holds it: the maps
+// it hands to another instance leave the evaluation (forgotten) before
+// the store forgets them, so that an evaluation that finds its maps still
+// held once it has read them read them whole, and one that does not
+// publishes nothing (the new holder evaluates them).
+type handing struct {
+	*projection.Store
+	s *Service
+}
+
+func (h handing) Forget(ids []string) int {
+	h.s.forgotten(ids)
+	return h.Store.Forget(ids)
 }
 
 // forgotten drops the maps handed to another instance, and the

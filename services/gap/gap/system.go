@@ -117,21 +117,38 @@ func (s *Service) evaluateArea(ctx context.Context, municipality string, today d
 		}
 	}
 	s.mu.Unlock()
-	org, citizens := s.store.AreaMaps(municipality, ids, today, time.Time{})
-	var found []gaps.Gap
-	if len(citizens) > 0 {
-		b, err := export.StructureBundle(s.store, org, citizens, today, time.Time{})
-		if err != nil {
-			return fmt.Errorf("system-wide rules of %s: %w", municipality, err)
-		}
-		res, err := gaps.System(b, *s.cfg.System)
-		if err != nil {
-			return fmt.Errorf("system-wide rules of %s: %w", municipality, err)
-		}
-		found = res.Gaps
+	if len(ids) == 0 {
+		return nil // handed to another instance
+	}
+	found, err := s.systemGaps(municipality, ids, today)
+	// Handed to another instance while they were read, some of the maps
+	// may have been read gone: the area is its new holder's to evaluate.
+	if !s.holding(ids...) {
+		return nil
+	}
+	if err != nil {
+		return err
 	}
 	return s.reconcile(ctx, s.ledger.openOfArea(municipality, true), found, event.GapResolved, today, position,
 		func(gaps.Gap) *event.GapOpened {
 			return &event.GapOpened{Scope: event.GapScopeSystem, Municipality: municipality}
 		})
+}
+
+// systemGaps evaluates the system-wide rules on the maps ids of
+// municipality.
+func (s *Service) systemGaps(municipality string, ids []string, today date.Date) ([]gaps.Gap, error) {
+	org, citizens := s.store.AreaMaps(municipality, ids, today, time.Time{})
+	if len(citizens) == 0 {
+		return nil, nil
+	}
+	b, err := export.StructureBundle(s.store, org, citizens, today, time.Time{})
+	if err != nil {
+		return nil, fmt.Errorf("system-wide rules of %s: %w", municipality, err)
+	}
+	res, err := gaps.System(b, *s.cfg.System)
+	if err != nil {
+		return nil, fmt.Errorf("system-wide rules of %s: %w", municipality, err)
+	}
+	return res.Gaps, nil
 }
