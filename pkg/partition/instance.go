@@ -44,7 +44,8 @@ type Config struct {
 	RouteTimeout time.Duration
 	// Adopted is called with the maps an instance took over, once they
 	// are in its projection, while its live follower waits; Forgotten with
-	// the maps it handed away. Both may be nil.
+	// the maps it hands away, before the projection forgets them (so that
+	// work on them can stop first). Both may be nil.
 	Adopted, Forgotten func(ids []string)
 }
 
@@ -371,10 +372,10 @@ func (in *Instance) release() {
 	for _, k := range gone {
 		delete(in.extra, k)
 		ids := in.index.MapsOf(k)
-		n := in.holder.Forget(ids)
 		if in.cfg.Forgotten != nil {
 			in.cfg.Forgotten(ids)
 		}
+		n := in.holder.Forget(ids)
 		in.logger.Info("partition handed over", "partition", k, "maps", n)
 	}
 }
