@@ -16,6 +16,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nats.go/micro"
 
 	"github.com/samspill/samspill/pkg/access"
 	"github.com/samspill/samspill/pkg/access/accesstest"
@@ -67,15 +68,20 @@ func renders(tb testing.TB) int64 { return engine(tb).Stats().Renders }
 
 type env struct {
 	tb testing.TB
-	// dir is the server's store; conn opens a connection to it.
+	// dir is the server's store; conn opens a connection to it; srv is
+	// the server when setup started it (nil for setupOn's own server).
 	dir  string
 	conn func() *nats.Conn
+	srv  *jsservertest.Server
 	js   jetstream.JetStream
 	log  *eventlog.Log
 	cmd  *command.Service
 	nc   *nats.Conn
 	pics *picture.Service
-	http http.Handler
+	// micro is pics's micro service, so that a test can have other
+	// instances alone answer NATS requests.
+	micro micro.Service
+	http  http.Handler
 	// dirs are the municipalities whose directory entries are registered.
 	dirs map[string]bool
 	// who, when set, is who get and request ask as (see asker).
@@ -87,7 +93,9 @@ type env struct {
 func setup(tb testing.TB) *env {
 	tb.Helper()
 	srv := jsservertest.Start(tb)
-	return setupOn(tb, srv.Dir, srv.Conn)
+	e := setupOn(tb, srv.Dir, srv.Conn)
+	e.srv = srv
+	return e
 }
 
 func setupOn(tb testing.TB, dir string, conn func() *nats.Conn) *env {
@@ -154,6 +162,7 @@ func (e *env) start() {
 		e.tb.Fatal(err)
 	}
 	e.tb.Cleanup(func() { _ = m.Stop() })
+	e.micro = m
 	e.http = e.pics.Handler()
 	select {
 	case <-e.pics.CaughtUp():
