@@ -42,6 +42,13 @@ type Config struct {
 	// RouteTimeout bounds how long a forwarded request waits for an
 	// instance to serve its partition, during a hand-over (default 15 s).
 	RouteTimeout time.Duration
+	// Workers bounds the requests forwarded to this instance that it
+	// answers at once (default 8).
+	Workers int
+	// AnswerTimeout bounds how long a forwarded request waits for its
+	// answer once an instance has taken it (default RouteTimeout): a
+	// service whose answers may take longer (picture's drawings) says so.
+	AnswerTimeout time.Duration
 	// Adopted is called with the maps an instance took over, once they
 	// are in its projection, while its live follower waits; Forgotten with
 	// the maps it hands away, before the projection forgets them (so that
@@ -82,6 +89,8 @@ type Instance struct {
 	memberSub *nats.Subscription
 	endpoints map[string]micro.Handler
 	client    *http.Client
+	// workers bounds the forwarded requests answered at once.
+	workers chan struct{}
 }
 
 // New joins the service's group, reads which partition every map is in
@@ -93,6 +102,12 @@ func New(ctx context.Context, nc *nats.Conn, js jetstream.JetStream, log *eventl
 	if cfg.RouteTimeout <= 0 {
 		cfg.RouteTimeout = 15 * time.Second
 	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 8
+	}
+	if cfg.AnswerTimeout <= 0 {
+		cfg.AnswerTimeout = cfg.RouteTimeout
+	}
 	logger := cfg.Group.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -103,7 +118,7 @@ func New(ctx context.Context, nc *nats.Conn, js jetstream.JetStream, log *eventl
 	}
 	in := &Instance{cfg: cfg, nc: nc, js: js, log: log, holder: holder, group: g, logger: logger, index: NewIndex(),
 		extra: map[string]bool{}, subs: map[string]*nats.Subscription{}, endpoints: map[string]micro.Handler{}, done: make(chan struct{}),
-		client: &http.Client{Timeout: cfg.RouteTimeout}}
+		client: &http.Client{Timeout: cfg.AnswerTimeout}, workers: make(chan struct{}, cfg.Workers)}
 	in.ctx, in.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	if err := in.followIndex(ctx); err != nil {
 		_ = g.Leave(ctx)
@@ -453,12 +468,22 @@ func (in *Instance) serveMsg(m *nats.Msg) {
 		return
 	}
 	in.serve.RLock()
-	defer in.serve.RUnlock()
 	if len(tokens) == 5 && !in.Serving(tokens[3]) {
+		in.serve.RUnlock()
 		_ = req.Error("421", "this instance no longer serves partition "+tokens[3], nil)
 		return
 	}
-	h.Handle(req)
+	// Answered in a goroutine of its own, so that a slow answer (a
+	// drawing) does not hold up the partition's other requests; the
+	// partition stays held here until it is made.
+	in.workers <- struct{}{}
+	go func() {
+		defer func() {
+			<-in.workers
+			in.serve.RUnlock()
+		}()
+		h.Handle(req)
+	}()
 }
 
 // enter reports whether a question about partition key is answered here,

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -68,9 +69,10 @@ func (in *Instance) Micro(endpoint string, key func(data []byte) string, local m
 }
 
 // forward sends a request on subject, trying again while no instance
-// listens (a partition being handed over), for up to RouteTimeout.
+// listens (a partition being handed over), for up to RouteTimeout; an
+// instance that takes it has AnswerTimeout to answer.
 func (in *Instance) forward(ctx context.Context, subject string, data []byte, header nats.Header) (*nats.Msg, error) {
-	ctx, cancel := context.WithTimeout(ctx, in.cfg.RouteTimeout)
+	wait, cancel := context.WithTimeout(ctx, in.cfg.RouteTimeout)
 	defer cancel()
 	h := nats.Header{}
 	for k, vs := range header {
@@ -78,7 +80,9 @@ func (in *Instance) forward(ctx context.Context, subject string, data []byte, he
 	}
 	h.Set(HeaderForwarded, in.group.Instance())
 	for {
-		reply, err := telemetry.Request(ctx, in.nc, subject, data, h)
+		actx, acancel := context.WithTimeout(ctx, in.cfg.AnswerTimeout)
+		reply, err := telemetry.Request(actx, in.nc, subject, data, h)
+		acancel()
 		if err == nil && reply.Header.Get(micro.ErrorCodeHeader) != "421" {
 			return reply, nil
 		}
@@ -86,7 +90,7 @@ func (in *Instance) forward(ctx context.Context, subject string, data []byte, he
 			return nil, fmt.Errorf("partition: forward to %s: %w", subject, unavailable(err))
 		}
 		select {
-		case <-ctx.Done():
+		case <-wait.Done():
 			return nil, fmt.Errorf("partition: forward to %s: %w", subject, unavailable(ErrUnserved))
 		case <-time.After(50 * time.Millisecond):
 		}
@@ -143,14 +147,13 @@ func remoteError(code string, body []byte) error {
 // it announced, with the caller's headers (its bearer assertion) as they
 // are; that instance answers and audits it. An instance asked for a
 // partition it no longer serves (the asker's view of the members is a
-// heartbeat old) answers 421, and the asker tries again.
+// heartbeat old) answers 421, and the asker tries again. A request
+// waiting for a partition nobody serves (its owner has left or crashed)
+// is answered here when this instance is the one that takes it over.
 func (in *Instance) HTTP(key func(*http.Request) string, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		k := key(r)
-		if done, ok := in.enter(k); ok {
-			defer done()
-			w.Header().Set(HeaderInstance, in.group.Instance())
-			h(w, r)
+		if in.answerHere(w, r, k, h) {
 			return
 		}
 		if r.Header.Get(HeaderForwarded) != "" {
@@ -159,6 +162,12 @@ func (in *Instance) HTTP(key func(*http.Request) string, h http.HandlerFunc) htt
 			return
 		}
 		res, err := in.proxy(r, k)
+		if errors.Is(err, errServedHere) {
+			if in.answerHere(w, r, k, h) {
+				return
+			}
+			err = unavailable(ErrUnserved) // and lost again at once
+		}
 		if err != nil {
 			query.WriteError(w, r, err)
 			return
@@ -172,9 +181,28 @@ func (in *Instance) HTTP(key func(*http.Request) string, h http.HandlerFunc) htt
 	}
 }
 
+// answerHere answers r with h when this instance serves partition k, and
+// reports whether it did.
+func (in *Instance) answerHere(w http.ResponseWriter, r *http.Request, k string, h http.HandlerFunc) bool {
+	done, ok := in.enter(k)
+	if !ok {
+		return false
+	}
+	defer done()
+	w.Header().Set(HeaderInstance, in.group.Instance())
+	h(w, r)
+	return true
+}
+
+// errServedHere ends a forwarding: this instance took the partition over
+// while the request waited for one that serves it.
+var errServedHere = errors.New("partition: the partition is served here now")
+
 // proxy sends r to an instance serving key, trying again (another, or the
 // same once it serves) while the one asked answers 421, for up to
-// RouteTimeout.
+// RouteTimeout (an instance that takes it has AnswerTimeout to answer);
+// errServedHere, with r's body as it was, once this
+// instance serves key itself.
 func (in *Instance) proxy(r *http.Request, key string) (*http.Response, error) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	if err != nil {
@@ -183,6 +211,10 @@ func (in *Instance) proxy(r *http.Request, key string) (*http.Response, error) {
 	ctx, cancel := context.WithTimeout(r.Context(), in.cfg.RouteTimeout)
 	defer cancel()
 	for {
+		if !in.forwards(key) {
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			return nil, errServedHere
+		}
 		if base := in.httpServer(key); base != nil {
 			u := *base
 			u.Path, u.RawPath, u.RawQuery = strings.TrimSuffix(base.Path, "/")+r.URL.Path, "", r.URL.RawQuery
@@ -195,6 +227,10 @@ func (in *Instance) proxy(r *http.Request, key string) (*http.Response, error) {
 			res, err := in.client.Do(out)
 			if err == nil && res.StatusCode != http.StatusMisdirectedRequest {
 				return res, nil
+			}
+			if errors.Is(err, context.DeadlineExceeded) || os.IsTimeout(err) {
+				// Taken, and not answered in AnswerTimeout.
+				return nil, unavailable(fmt.Errorf("partition: forward %s: %w", r.URL.Path, err))
 			}
 			if err == nil {
 				_ = res.Body.Close()

@@ -434,3 +434,64 @@ func TestPartitionedInstancesShareTheMaps(t *testing.T) {
 	}
 	check("c crashed", a)
 }
+
+// TestAnInstanceTakingAPartitionOverAnswersWhatWaitsForIt: a request that
+// reaches an instance while the partition it names is served by nobody
+// (its owner has just crashed, or left) waits, and is answered by that
+// instance once it takes the partition over itself, over HTTP as over
+// NATS.
+func TestAnInstanceTakingAPartitionOverAnswersWhatWaitsForIt(t *testing.T) {
+	for _, how := range []string{"crash", "leave"} {
+		t.Run(how, func(t *testing.T) {
+			e := setup(t)
+			if err := e.micro.Stop(); err != nil {
+				t.Fatal(err)
+			}
+			maps := e.partitionWorld()
+			want := e.referencePictures(maps)
+			a, b := e.instance("a"), e.instance("b")
+			settled(t, maps, a, b)
+			var lost string // a municipality of b's
+			for _, m := range partitionMunicipalities {
+				if partition.Owner([]string{"a", "b"}, m) == "b" {
+					lost = m
+					break
+				}
+			}
+			if lost == "" {
+				t.Fatal("b owns no municipality")
+			}
+			id := maps[lost][0]
+			// Asked as soon as b has stopped serving, while a still sees
+			// it announced: a forwards, finds b gone, and takes the
+			// partition over a few heartbeats later.
+			if how == "crash" {
+				b.crash()
+			} else {
+				go b.stop()
+				for b.svc.Serving(lost) {
+					time.Sleep(time.Millisecond)
+				}
+			}
+			var wg sync.WaitGroup
+			wg.Go(func() {
+				msg := accesstest.Request(t, e.srv.Conn(), accesstest.Token(t, signer(t), opener), "", "samspill.render.map", `{"mapId":"`+id+`","format":"svg"}`)
+				if st := accesstest.Status(t, msg); st != http.StatusOK || !bytes.Equal(msg.Data, want["map "+id]) {
+					t.Errorf("NATS, as b went: %d %.200s", st, msg.Data)
+				}
+			})
+			req, _ := http.NewRequest(http.MethodGet, a.http.URL+mapPath(id, "svg"), nil)
+			req.Header.Set("Authorization", "Bearer "+accesstest.Token(t, signer(t), opener))
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode != http.StatusOK || !bytes.Equal(body, want["map "+id]) {
+				t.Errorf("HTTP, asked of a as b went: %d (a serving %s: %v): %.200s", res.StatusCode, lost, a.svc.Serving(lost), body)
+			}
+			wg.Wait()
+		})
+	}
+}

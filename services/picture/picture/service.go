@@ -247,7 +247,10 @@ func (s *Service) Start(ctx context.Context) error {
 		return s.log.FollowDurable(ctx, s.cfg.Durable, cfg, h)
 	}
 	if s.cfg.Partition != nil {
-		p, err := partition.New(ctx, s.cfg.Conn, s.js, s.log, s.store, partition.Config{Group: *s.cfg.Partition})
+		p, err := partition.New(ctx, s.cfg.Conn, s.js, s.log, s.store, partition.Config{Group: *s.cfg.Partition,
+			// A picture forwarded to the instance that draws it may take
+			// as long as a drawing, and reading and writing the cache.
+			AnswerTimeout: s.cfg.RenderTimeout + 30*time.Second})
 		if err != nil {
 			return fmt.Errorf("picture: %w", err)
 		}
