@@ -72,10 +72,13 @@ test-short: ## Like test, with -short (skips the slow tests)
 
 ## FAULT_COMMANDS  commands of `make fault`'s kill -9 load
 FAULT_COMMANDS ?= 100000
+## FAULT_CLUSTER_COMMANDS  commands of `make fault`'s three-node cluster load (R3, about 100/s)
+FAULT_CLUSTER_COMMANDS ?= 20000
 
 .PHONY: fault
-fault: build nats-server dev-certs ## Fault tests (docs/faults.md): kill -9 samspill up under FAULT_COMMANDS commands, kill the gap service mid-stream; loopback only
-	cd services/samspill && FAULT_COMMANDS=$(FAULT_COMMANDS) FAULT_SAMSPILL=$(CURDIR)/bin/samspill \
+fault: build nats-server dev-certs ## Fault tests (docs/faults.md): kill -9 samspill up under FAULT_COMMANDS commands, kill the gap service mid-stream, kill cluster nodes and the stream leader; loopback only
+	cd services/samspill && FAULT_COMMANDS=$(FAULT_COMMANDS) FAULT_CLUSTER_COMMANDS=$(FAULT_CLUSTER_COMMANDS) \
+		FAULT_SAMSPILL=$(CURDIR)/bin/samspill FAULT_NATS_SERVER=$(CURDIR)/bin/nats-server \
 		$(GO) test -tags fault -run Fault -count=1 -v -timeout 30m ./...
 
 .PHONY: fuzz
