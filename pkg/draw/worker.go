@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"sync/atomic"
 	"time"
@@ -101,6 +102,7 @@ type worker struct {
 	enc     *gob.Encoder
 	dec     *gob.Decoder
 	timeout time.Duration
+	stdout  *os.File      // the read end of the process's output, closed by close
 	exited  chan struct{} // closed when the process has exited
 	waitErr error
 	broken  bool
@@ -113,11 +115,21 @@ func startWorker(ctx context.Context, command func() *exec.Cmd, timeout time.Dur
 	if err != nil {
 		return nil, fmt.Errorf("draw: worker stdin: %w", err)
 	}
-	stdout, err := cmd.StdoutPipe()
+	// The output pipe is made here, not with cmd.StdoutPipe: Wait closes
+	// that one as soon as the process exits, and a worker exits right
+	// after answering when its Graphviz is spent, so the answer could be
+	// lost unread ("file already closed"). This one is closed by reading
+	// it to its end.
+	stdout, out, err := os.Pipe()
 	if err != nil {
 		return nil, fmt.Errorf("draw: worker stdout: %w", err)
 	}
-	if err := cmd.Start(); err != nil {
+	cmd.Stdout = out
+	err = cmd.Start()
+	_ = out.Close() // the child has its copy
+	if err != nil {
+		_ = stdout.Close()
+		_ = stdin.Close()
 		return nil, fmt.Errorf("draw: start worker %s: %w", cmd.Path, err)
 	}
 	w := &worker{
@@ -128,6 +140,7 @@ func startWorker(ctx context.Context, command func() *exec.Cmd, timeout time.Dur
 		w.waitErr = cmd.Wait()
 		close(w.exited)
 	}()
+	w.stdout = stdout
 	// A first, tiny render: the worker is ready when it answers.
 	ready := make(chan error, 1)
 	go func() {
@@ -209,5 +222,6 @@ func (w *worker) close() error {
 		_ = w.cmd.Process.Kill()
 		<-w.exited
 	}
+	_ = w.stdout.Close()
 	return nil
 }
