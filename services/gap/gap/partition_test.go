@@ -25,6 +25,7 @@ import (
 	"github.com/samspill/samspill/pkg/event"
 	"github.com/samspill/samspill/pkg/gaps"
 	"github.com/samspill/samspill/pkg/partition"
+	"github.com/samspill/samspill/pkg/partition/partitiontest"
 	"github.com/samspill/samspill/pkg/stakeholder"
 	"github.com/samspill/samspill/services/command/command"
 	"github.com/samspill/samspill/services/gap/gap"
@@ -102,14 +103,6 @@ func (in *partInstance) crash() {
 	in.http.Close()
 }
 
-func names(ins []*partInstance) []string {
-	var out []string
-	for _, in := range ins {
-		out = append(out, in.name)
-	}
-	return out
-}
-
 // partSettled waits until every partition is served by the instance that
 // owns it among ins, alone, every map is held by its partition's owner
 // alone, and every instance has evaluated what it took over.
@@ -122,42 +115,15 @@ func (e *env) partSettled(maps map[string][]string, ins ...*partInstance) {
 	}
 }
 
-// owned waits until every partition is served by the instance that owns
-// it among ins, alone, and every map is held by its partition's owner
-// alone.
+// owned waits until the instances have shared the maps as their members
+// say.
 func (e *env) owned(maps map[string][]string, ins ...*partInstance) {
 	e.t.Helper()
-	members := names(ins)
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		problem := ""
-		held := map[string][]string{}
-		for _, in := range ins {
-			for _, id := range in.svc.Store().Maps() {
-				held[id] = append(held[id], in.name)
-			}
-		}
-		for m, ids := range maps {
-			owner := partition.Owner(members, m)
-			for _, id := range ids {
-				if h := held[id]; len(h) != 1 || h[0] != owner {
-					problem = fmt.Sprintf("map %s of %s is held by %v, want %s alone", id, m, h, owner)
-				}
-			}
-			for _, in := range ins {
-				if in.svc.Serving(m) != (in.name == owner) {
-					problem = fmt.Sprintf("partition %s: %s serving %v, owner %s", m, in.name, in.svc.Serving(m), owner)
-				}
-			}
-		}
-		if problem == "" {
-			break
-		}
-		if time.Now().After(deadline) {
-			e.t.Fatalf("the instances did not settle in 20 s: %s", problem)
-		}
-		time.Sleep(20 * time.Millisecond)
+	var hs []partitiontest.Instance
+	for _, in := range ins {
+		hs = append(hs, partitiontest.Instance{Name: in.name, Maps: in.svc.Store().Maps, Serving: in.svc.Serving})
 	}
+	partitiontest.Settled(e.t, maps, hs...)
 }
 
 // published returns who published each transition, by Nats-Msg-Id: the

@@ -20,6 +20,7 @@ import (
 	"github.com/samspill/samspill/pkg/audit"
 	"github.com/samspill/samspill/pkg/eventlog"
 	"github.com/samspill/samspill/pkg/partition"
+	"github.com/samspill/samspill/pkg/partition/partitiontest"
 	"github.com/samspill/samspill/pkg/seal"
 	"github.com/samspill/samspill/pkg/stakeholder"
 	"github.com/samspill/samspill/services/command/command"
@@ -122,45 +123,15 @@ func (e *env) partitionWorld(kari access.Principal) (maps map[string][]string, l
 
 var worldMunicipalities = []string{"0301", "1103", "3201", "3203", "3301", "4601"}
 
-// settled waits until every partition is served by the instance that owns
-// it among ins, alone, and every map is held by its partition's owner
-// alone.
+// settled waits until the instances have shared the maps as their
+// members say.
 func settled(t *testing.T, maps map[string][]string, ins ...*instance) {
 	t.Helper()
-	var names []string
+	var hs []partitiontest.Instance
 	for _, in := range ins {
-		names = append(names, in.name)
+		hs = append(hs, partitiontest.Instance{Name: in.name, Maps: in.svc.Store().Maps, Serving: in.svc.Serving})
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		problem := ""
-		held := map[string][]string{}
-		for _, in := range ins {
-			for _, id := range in.svc.Store().Maps() {
-				held[id] = append(held[id], in.name)
-			}
-		}
-		for m, ids := range maps {
-			owner := partition.Owner(names, m)
-			for _, id := range ids {
-				if h := held[id]; len(h) != 1 || h[0] != owner {
-					problem = fmt.Sprintf("map %s of %s is held by %v, want %s alone", id, m, h, owner)
-				}
-			}
-			for _, in := range ins {
-				if in.svc.Serving(m) != (in.name == owner) {
-					problem = fmt.Sprintf("partition %s: %s serving %v, owner %s", m, in.name, in.svc.Serving(m), owner)
-				}
-			}
-		}
-		if problem == "" {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the instances did not settle in 20 s: %s", problem)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	partitiontest.Settled(t, maps, hs...)
 }
 
 // TestPartitionedInstancesShareTheMaps runs the graph service as several
