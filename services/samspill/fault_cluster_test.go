@@ -40,11 +40,7 @@ func repoRoot(t *testing.T) string {
 	return root
 }
 
-var (
-	natsServerOnce sync.Once
-	natsServerPath string
-	natsServerErr  error
-)
+var natsServerBuild builtOnce
 
 // natsServerBinary returns the nats-server executable the cluster test
 // runs: FAULT_NATS_SERVER, else bin/nats-server (make fault and make
@@ -58,22 +54,7 @@ func natsServerBinary(t *testing.T) string {
 	if p := filepath.Join(repoRoot(t), "bin", "nats-server"); fileExists(p) {
 		return p
 	}
-	natsServerOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "samspill-fault-nats")
-		if err != nil {
-			natsServerErr = err
-			return
-		}
-		natsServerPath = filepath.Join(dir, "nats-server")
-		out, err := exec.Command("go", "build", "-o", natsServerPath, "github.com/nats-io/nats-server/v2").CombinedOutput()
-		if err != nil {
-			natsServerErr = fmt.Errorf("go build nats-server: %v\n%s", err, out)
-		}
-	})
-	if natsServerErr != nil {
-		t.Fatal(natsServerErr)
-	}
-	return natsServerPath
+	return natsServerBuild.build(t, "nats-server", "github.com/nats-io/nats-server/v2")
 }
 
 func fileExists(p string) bool {

@@ -64,11 +64,35 @@ func faultCommands(t *testing.T, def int) int {
 	return n
 }
 
-var (
-	samspillBinOnce sync.Once
-	samspillBinPath string
-	samspillBinErr  error
-)
+// builtOnce is an executable the fault tests build once per test binary.
+type builtOnce struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// build returns the executable name built from pkg (go build's argument),
+// building it on the first call.
+func (b *builtOnce) build(t *testing.T, name, pkg string) string {
+	t.Helper()
+	b.once.Do(func() {
+		dir, err := os.MkdirTemp("", "samspill-fault-"+name)
+		if err != nil {
+			b.err = err
+			return
+		}
+		b.path = filepath.Join(dir, name)
+		if out, err := exec.Command("go", "build", "-o", b.path, pkg).CombinedOutput(); err != nil {
+			b.err = fmt.Errorf("go build %s: %v\n%s", pkg, err, out)
+		}
+	})
+	if b.err != nil {
+		t.Fatal(b.err)
+	}
+	return b.path
+}
+
+var samspillBuild builtOnce
 
 // samspillBinary returns the samspill executable the fault tests run as a
 // child process: FAULT_SAMSPILL when set (make fault passes bin/samspill),
@@ -78,22 +102,7 @@ func samspillBinary(t *testing.T) string {
 	if p := os.Getenv("FAULT_SAMSPILL"); p != "" {
 		return p
 	}
-	samspillBinOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "samspill-fault-bin")
-		if err != nil {
-			samspillBinErr = err
-			return
-		}
-		samspillBinPath = filepath.Join(dir, "samspill")
-		out, err := exec.Command("go", "build", "-o", samspillBinPath, ".").CombinedOutput()
-		if err != nil {
-			samspillBinErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if samspillBinErr != nil {
-		t.Fatal(samspillBinErr)
-	}
-	return samspillBinPath
+	return samspillBuild.build(t, "samspill", ".")
 }
 
 // upProcess is `samspill up` running as a child process.
