@@ -28,6 +28,11 @@ const maxAttempts = 8
 // and then there is nothing to do.
 func (s *Service) publish(ctx context.Context, gapID string, data event.Data) error {
 	open, position, at := transition(data)
+	h, err := headOf(gapID, data)
+	if err != nil {
+		return err
+	}
+	filter := Filter(h.municipality, h.mapID, h.rule, gapID)
 	for attempt := 1; ; attempt++ {
 		r, known := s.ledger.get(gapID)
 		switch {
@@ -38,11 +43,11 @@ func (s *Service) publish(ctx context.Context, gapID string, data event.Data) er
 			return nil
 		}
 		n := r.n + 1
-		m, err := s.message(gapID, n, data)
+		m, err := s.message(gapID, n, h, data)
 		if err != nil {
 			return err
 		}
-		ack, err := eventlog.PublishGuarded(ctx, s.js, m, r.seq, Filter(gapID))
+		ack, err := eventlog.PublishGuarded(ctx, s.js, m, r.seq, filter)
 		if err == nil && !ack.Duplicate {
 			s.ledger.apply(ack.Sequence, n, data)
 			s.logTransition(gapID, data, ack.Sequence, n)
@@ -57,7 +62,7 @@ func (s *Service) publish(ctx context.Context, gapID string, data event.Data) er
 		if errors.Is(err, eventlog.ErrDuplicate) {
 			time.Sleep(time.Duration(attempt) * 5 * time.Millisecond) // the other copy is being stored
 		}
-		if err := s.reload(ctx, gapID); err != nil {
+		if err := s.reload(ctx, gapID, filter); err != nil {
 			return err
 		}
 	}
@@ -86,20 +91,29 @@ func (s *Service) logTransition(gapID string, data event.Data, seq uint64, n int
 	}
 }
 
-// message builds the NATS message of the n-th transition of a gap, checked
-// against the contract.
-func (s *Service) message(gapID string, n int, data event.Data) (*nats.Msg, error) {
-	var mun, mapID, rule, tr string
-	var at date.Date
+// head is what a transition's subject is made of.
+type head struct {
+	municipality, mapID, rule, transition string
+	at                                    date.Date
+}
+
+// headOf returns the head of a transition (data is *event.GapOpened or
+// *event.GapClosed).
+func headOf(gapID string, data event.Data) (head, error) {
 	switch d := data.(type) {
 	case *event.GapOpened:
-		mun, mapID, rule, tr, at = d.Municipality, d.MapID, d.Rule, Opened, d.EvaluatedAt
+		return head{d.Municipality, d.MapID, d.Rule, Opened, d.EvaluatedAt}, nil
 	case *event.GapClosed:
-		mun, mapID, rule, tr, at = d.Municipality, d.MapID, d.Rule, Closed, d.EvaluatedAt
-	default:
-		return nil, fmt.Errorf("gap %s: %T is not a gap transition", gapID, data)
+		return head{d.Municipality, d.MapID, d.Rule, Closed, d.EvaluatedAt}, nil
 	}
-	env, err := event.New(event.GapAggregate(gapID), Source, at, data)
+	return head{}, fmt.Errorf("gap %s: %T is not a gap transition", gapID, data)
+}
+
+// message builds the NATS message of the n-th transition of a gap (h is
+// its head), checked
+// against the contract.
+func (s *Service) message(gapID string, n int, h head, data event.Data) (*nats.Msg, error) {
+	env, err := event.New(event.GapAggregate(gapID), Source, h.at, data)
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +130,7 @@ func (s *Service) message(gapID string, n int, data event.Data) (*nats.Msg, erro
 	if err != nil {
 		return nil, err
 	}
-	m := nats.NewMsg(Subject(mun, mapID, rule, gapID, tr))
+	m := nats.NewMsg(Subject(h.municipality, h.mapID, h.rule, gapID, h.transition))
 	m.Data = b
 	m.Header.Set(jetstream.MsgIDHeader, MsgID(gapID, n))
 	m.Header.Set(eventlog.HeaderCommandID, env.CommandID)
@@ -155,8 +169,8 @@ func decodeTransition(subject string, header nats.Header, data []byte) (int, eve
 }
 
 // reload reads a gap's last transition from the stream into the ledger.
-func (s *Service) reload(ctx context.Context, gapID string) error {
-	m, err := s.stream.GetLastMsgForSubject(ctx, Filter(gapID))
+func (s *Service) reload(ctx context.Context, gapID, filter string) error {
+	m, err := s.stream.GetLastMsgForSubject(ctx, filter)
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
 		return nil
 	}
