@@ -43,7 +43,8 @@
 // samspill.gap.<municipality|_>.<mapId|system>.<rule>.<gapId>.<opened|closed>
 // with Nats-Msg-Id <gapId>:<n>, event and command ids derived from the gap
 // id and n, and a guard on the stream sequence of its previous transition
-// over samspill.gap.*.*.*.<gapId>.*. If another instance got there first,
+// over samspill.gap.<municipality|_>.<mapId|system>.<rule>.<gapId>.* (a gap
+// keeps its municipality, map and rule). If another instance got there first,
 // the service reads the gap's last transition and decides again; it never
 // overrides a transition that rests on a later position of the map. So a
 // restart, a replay from the beginning, or two instances at once publish
