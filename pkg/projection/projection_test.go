@@ -235,3 +235,64 @@ func TestAreaMaps(t *testing.T) {
 		t.Fatalf("AreaMaps of the candidates before the closing = %v; want [%s]", c, closed)
 	}
 }
+
+// TestSnapshotWhileApplying: a snapshot taken while events are applied is
+// the state at one position — byte-equal to a replay of the log up to the
+// position it names —, though it is encoded outside the store's lock.
+func TestSnapshotWhileApplying(t *testing.T) {
+	var recs []eventlog.Record
+	for range 40 {
+		s, _, _, _, _, _ := history(t)
+		recs = append(recs, s.recs...)
+	}
+	for i := range recs {
+		recs[i].Seq = uint64(i + 1)
+	}
+	st := projection.NewStore()
+	done := make(chan error, 1)
+	go func() {
+		for _, r := range recs {
+			if err := st.Apply(r); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	var snaps [][]byte
+	for finished := false; !finished; {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			finished = true
+		default:
+		}
+		b, err := st.MarshalSnapshot()
+		if err != nil {
+			t.Fatal(err)
+		}
+		snaps = append(snaps, b)
+	}
+	positions := map[uint64]bool{}
+	for _, b := range snaps {
+		restored := projection.NewStore()
+		if err := restored.UnmarshalSnapshot(b); err != nil {
+			t.Fatal(err)
+		}
+		pos := restored.Position()
+		positions[pos] = true
+		want, err := load(t, recs[:pos]).MarshalSnapshot()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(b, want) {
+			t.Fatalf("the snapshot at position %d differs from a replay up to it", pos)
+		}
+	}
+	if !positions[uint64(len(recs))] {
+		t.Fatalf("no snapshot of the whole log among %d", len(snaps))
+	}
+	t.Logf("%d snapshots at %d positions", len(snaps), len(positions))
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -301,34 +302,37 @@ type snapshotFact struct {
 // MarshalSnapshot serialises the store deterministically: two stores that
 // applied the same events give identical bytes.
 func (s *Store) MarshalSnapshot() ([]byte, error) {
+	// Only stable copies are taken under the lock (facts are append-only,
+	// so a capped slice is one; entries change in place, so they are
+	// copied); the encoding, the slow part, runs outside it. Held for the
+	// encoding, the read lock kept Apply waiting, and every reader queued
+	// behind Apply, for the whole snapshot (a map read's p99 was 120–256 ms
+	// under load with the demo region; a snapshot is due every 5,000 events).
 	s.mu.RLock()
-	defer s.mu.RUnlock()
 	snap := snapshot{Format: SnapshotFormat, Position: s.position, Entries: make([]Entry, 0, len(s.entries))}
-	ids := make([]string, 0, len(s.maps))
-	for id := range s.maps {
-		ids = append(ids, id)
+	maps := make([]History, 0, len(s.maps))
+	for _, h := range s.maps {
+		maps = append(maps, History{MapID: h.MapID, OpenedBy: h.OpenedBy, Assigned: h.Assigned,
+			Access: h.Access[:len(h.Access):len(h.Access)], Facts: h.Facts[:len(h.Facts):len(h.Facts)]})
 	}
-	slices.Sort(ids)
-	for _, id := range ids {
-		m := snapshotMap{ID: id, OpenedBy: s.maps[id].OpenedBy, Assigned: s.maps[id].Assigned, Access: s.maps[id].Access}
-		for _, f := range s.maps[id].Facts {
+	for _, e := range s.entries {
+		snap.Entries = append(snap.Entries, *e)
+	}
+	s.mu.RUnlock()
+
+	slices.SortFunc(maps, func(a, b History) int { return strings.Compare(a.MapID, b.MapID) })
+	for _, h := range maps {
+		m := snapshotMap{ID: h.MapID, OpenedBy: h.OpenedBy, Assigned: h.Assigned, Access: h.Access}
+		for _, f := range h.Facts {
 			raw, err := json.Marshal(f.Data)
 			if err != nil {
-				return nil, fmt.Errorf("projection: snapshot %s: %w", id, err)
+				return nil, fmt.Errorf("projection: snapshot %s: %w", h.MapID, err)
 			}
 			m.Facts = append(m.Facts, snapshotFact{Seq: f.Seq, Recorded: f.Recorded, Valid: f.Valid, Type: f.Data.EventType(), Data: raw})
 		}
 		snap.Maps = append(snap.Maps, m)
 	}
-	for _, e := range s.entries {
-		snap.Entries = append(snap.Entries, *e)
-	}
-	slices.SortFunc(snap.Entries, func(a, b Entry) int {
-		if a.ID < b.ID {
-			return -1
-		}
-		return 1
-	})
+	slices.SortFunc(snap.Entries, func(a, b Entry) int { return strings.Compare(a.ID, b.ID) })
 	return json.Marshal(snap)
 }
 
