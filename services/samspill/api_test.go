@@ -24,6 +24,7 @@ import (
 	"github.com/pb33f/libopenapi/datamodel/high/base"
 	v3 "github.com/pb33f/libopenapi/datamodel/high/v3"
 
+	"github.com/samspill/samspill/pkg/date"
 	"github.com/samspill/samspill/pkg/problem"
 	"github.com/samspill/samspill/schemas"
 	"github.com/samspill/samspill/services/command/command"
@@ -808,7 +809,9 @@ func TestAPI(t *testing.T) {
 		}) {
 			t.Errorf("the coordinator's reads of the map: %+v", trail)
 		}
-		today := time.Now().Format(time.DateOnly)
+		// A date means a day in Norway (date.HomeLocation): after 23:00
+		// UTC, UTC's date is yesterday there.
+		today := time.Now().In(date.HomeLocation()).Format(time.DateOnly)
 		if a := adm.get("/v1/audit.csv?from=" + today + "&to=" + today + "&kind=tokens"); a.Status != http.StatusOK ||
 			!bytes.HasPrefix(a.Body, []byte("id,time,service,subject,")) || !bytes.Contains(a.Body, []byte("auth.tokens.create")) {
 			t.Errorf("GET /v1/audit.csv: %d %.300s", a.Status, a.Body)
