@@ -53,7 +53,7 @@ func cmdDemo(stdout io.Writer) *cobra.Command {
 
 func runDemo(ctx context.Context, stdout io.Writer, seed int64, citizens int, t date.Date, natsURL, token, adminToken string) error {
 	if t.IsZero() {
-		t = date.Of(time.Now())
+		t = date.Of(time.Now().In(date.HomeLocation()))
 	}
 	ds, err := demo.Generate(demo.Options{Seed: seed, Today: t, Citizens: citizens})
 	if err != nil {

@@ -163,7 +163,7 @@ func importFile(ctx context.Context, t *transport, stdout, stderr io.Writer, fil
 	case "csv", "fhir":
 		day := asOf
 		if day.IsZero() {
-			day = date.Of(time.Now())
+			day = date.Of(time.Now().In(date.HomeLocation()))
 		}
 		body, err = convert(file, kind, label, citizen, municipality, day, stderr)
 	}

@@ -469,7 +469,7 @@ func loadDemoOnce(ctx context.Context, r *command.Running, seed int64, stdout io
 		logger.Info("log is not empty; demo not loaded again", "head", head)
 		return nil
 	}
-	ds, err := demo.Generate(demo.Options{Seed: seed, Today: date.Of(time.Now())})
+	ds, err := demo.Generate(demo.Options{Seed: seed, Today: date.Of(time.Now().In(date.HomeLocation()))})
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
