@@ -30,6 +30,7 @@ func run() error {
 	maxDur := flag.Duration("max-duration", 15*time.Second, "closed-loop run that finds the maximum rate")
 	halfDur := flag.Duration("duration", 30*time.Second, "open-loop run at half the maximum rate")
 	conc := flag.Int("concurrency", 16, "workers of the closed-loop run")
+	syncs := flag.String("sync", "always,interval", "samspill up --sync settings of the load runs, in turn: always has the targets, others are for comparison")
 	python := flag.String("python", "python3", "python for the networkx anchor (skipped when it cannot import networkx)")
 	machine := flag.String("machine", "", "machine note (default: cores and OS, shared and noisy)")
 	flag.Parse()
@@ -48,14 +49,16 @@ func run() error {
 		return err
 	}
 	rows := BenchRows(results)
-	if *samspill != "" {
-		res, err := RunLoad(ctx, LoadConfig{Samspill: *samspill, DemoSeed: *demoSeed, MaxDuration: *maxDur, Duration: *halfDur, Concurrency: *conc}, logger)
-		if err != nil {
-			logger.Warn("load rows not measured", "err", err)
+	for _, sync := range strings.Split(*syncs, ",") {
+		if *samspill == "" {
+			rows = append(rows, LoadRows(LoadResult{}, nil, sync)...)
+			continue
 		}
-		rows = append(rows, LoadRows(res, err)...)
-	} else {
-		rows = append(rows, LoadRows(LoadResult{}, nil)...)
+		res, err := RunLoad(ctx, LoadConfig{Samspill: *samspill, DemoSeed: *demoSeed, MaxDuration: *maxDur, Duration: *halfDur, Concurrency: *conc, Sync: sync}, logger)
+		if err != nil {
+			logger.Warn("load rows not measured", "sync", sync, "err", err)
+		}
+		rows = append(rows, LoadRows(res, err, sync)...)
 	}
 	rows = append(rows, NetworkxRows(ctx, *python)...)
 
