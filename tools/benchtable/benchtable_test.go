@@ -92,14 +92,15 @@ func TestLoadRows(t *testing.T) {
 		Throughput float64 `json:"throughput"`
 		LatencyMs  latency `json:"latencyMs"`
 	}{Name: "commands", Count: 100, LatencyMs: latency{P50: 2, P99: 4.5}})
-	rows = LoadRows(LoadResult{Max: &loadReport{}, Half: half}, nil, "always")
+	rows = LoadRows(LoadResult{Max: &loadReport{}, Half: half, Rate: 180}, nil, "always")
 	if rows[0].Status != Met || *rows[0].Value != 4.5 {
 		t.Errorf("command row %+v, want met at 4.5 ms", rows[0])
 	}
 	// The same figures with a weaker durability are shown for comparison
 	// and meet no target.
-	weak := LoadRows(LoadResult{Max: &loadReport{}, Half: half}, nil, "interval")
-	if weak[0].Status != NoTarget || weak[0].Target != "—" || !strings.Contains(weak[0].What, "--sync interval") || *weak[0].Value != 4.5 {
+	weak := LoadRows(LoadResult{Half: half, Rate: 180}, nil, "interval")
+	if weak[0].Status != NoTarget || weak[0].Target != "—" || !strings.Contains(weak[0].What, "--sync interval") || *weak[0].Value != 4.5 ||
+		weak[0].Anchor != "run at 180 requests/s (the rate of the run with fsync always)" {
 		t.Errorf("command row with --sync interval %+v, want 4.5 ms for comparison, no target", weak[0])
 	}
 	if rows[1].Status != NotMeasured {

@@ -30,6 +30,10 @@ type LoadConfig struct {
 	// targets) or "interval" (the same runs for comparison: what the
 	// fsyncs before every acknowledgement cost on this disk).
 	Sync string
+	// Rate, when above 0, is the open-loop run's rate, and no maximum is
+	// looked for: the comparison runs at the rate of the run it is
+	// compared with.
+	Rate float64
 }
 
 // loadReport is the part of `samspill load --output json` the table reads.
@@ -58,9 +62,10 @@ type latency struct {
 	P99 float64 `json:"p99"`
 }
 
-// LoadResult holds the two runs.
+// LoadResult holds the two runs: Max is nil when the rate was given.
 type LoadResult struct {
 	Max, Half *loadReport
+	Rate      float64 // of the open-loop run
 }
 
 // RunLoad starts `samspill up` in a temporary folder on free loopback
@@ -141,23 +146,27 @@ func RunLoad(ctx context.Context, cfg LoadConfig, logger *slog.Logger) (LoadResu
 		"--nats", "nats://127.0.0.1:" + strconv.Itoa(natsPort), "--output", "json"}
 	env := append(os.Environ(), "SAMSPILL_ADMIN_TOKEN="+strings.TrimSpace(string(token)))
 
-	logger.Info("samspill load at the maximum rate", "duration", cfg.MaxDuration, "concurrency", cfg.Concurrency)
-	maxRun, err := runLoad(ctx, cfg.Samspill, env, append(common, "--rate", "0",
-		"--concurrency", strconv.Itoa(cfg.Concurrency), "--duration", cfg.MaxDuration.String()))
-	if err != nil {
-		return LoadResult{}, err
+	var maxRun *loadReport
+	rate := cfg.Rate
+	if rate <= 0 {
+		logger.Info("samspill load at the maximum rate", "duration", cfg.MaxDuration, "concurrency", cfg.Concurrency)
+		maxRun, err = runLoad(ctx, cfg.Samspill, env, append(common, "--rate", "0",
+			"--concurrency", strconv.Itoa(cfg.Concurrency), "--duration", cfg.MaxDuration.String()))
+		if err != nil {
+			return LoadResult{}, err
+		}
+		rate = maxRun.Total.Throughput / 2
+		if rate < 1 {
+			return LoadResult{Max: maxRun}, fmt.Errorf("samspill load: maximum rate %.1f requests/s", maxRun.Total.Throughput)
+		}
 	}
-	half := maxRun.Total.Throughput / 2
-	if half < 1 {
-		return LoadResult{Max: maxRun}, fmt.Errorf("samspill load: maximum rate %.1f requests/s", maxRun.Total.Throughput)
-	}
-	logger.Info("samspill load at half the maximum rate", "rate", half, "duration", cfg.Duration)
-	halfRun, err := runLoad(ctx, cfg.Samspill, env, append(common, "--rate", strconv.FormatFloat(half, 'f', 1, 64),
+	logger.Info("samspill load, open loop", "rate", rate, "duration", cfg.Duration)
+	halfRun, err := runLoad(ctx, cfg.Samspill, env, append(common, "--rate", strconv.FormatFloat(rate, 'f', 1, 64),
 		"--duration", cfg.Duration.String(), "--gap-latency"))
 	if err != nil {
-		return LoadResult{Max: maxRun}, err
+		return LoadResult{Max: maxRun, Rate: rate}, err
 	}
-	return LoadResult{Max: maxRun, Half: halfRun}, nil
+	return LoadResult{Max: maxRun, Half: halfRun, Rate: rate}, nil
 }
 
 func runLoad(ctx context.Context, bin string, env, args []string) (*loadReport, error) {
@@ -205,8 +214,8 @@ func LoadRows(res LoadResult, err error, sync string) []Row {
 	ackTarget, gapTarget := "< 5 ms", "< 50 ms"
 	comparison := sync != "" && sync != "always"
 	if comparison {
-		ackWhat += ", samspill up --sync " + sync + " (for comparison)"
-		gapWhat += ", samspill up --sync " + sync + " (for comparison)"
+		ackWhat = "command acknowledged, p99 at the same rate, samspill up --sync " + sync + " (for comparison)"
+		gapWhat = "command to gap_opened event (rule P1), p99 at the same rate, samspill up --sync " + sync + " (for comparison)"
 		src += " --sync " + sync
 		ackTarget, gapTarget = "—", "—"
 	}
@@ -223,7 +232,12 @@ func LoadRows(res LoadResult, err error, sync string) []Row {
 		}
 		return []Row{missing(ackWhat, ackTarget, src, why), missing(gapWhat, gapTarget, src, why)}
 	}
-	anchor := fmt.Sprintf("run at %.0f requests/s (half of the maximum, %.0f requests/s)", res.Max.Total.Throughput/2, res.Max.Total.Throughput)
+	anchor := fmt.Sprintf("run at %.0f requests/s", res.Rate)
+	if res.Max != nil {
+		anchor += fmt.Sprintf(" (half of the maximum, %.0f requests/s)", res.Max.Total.Throughput)
+	} else if comparison {
+		anchor += " (the rate of the run with fsync always)"
+	}
 	var rows []Row
 	found := false
 	for _, g := range res.Half.Groups {

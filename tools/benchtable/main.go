@@ -30,7 +30,7 @@ func run() error {
 	maxDur := flag.Duration("max-duration", 15*time.Second, "closed-loop run that finds the maximum rate")
 	halfDur := flag.Duration("duration", 30*time.Second, "open-loop run at half the maximum rate")
 	conc := flag.Int("concurrency", 16, "workers of the closed-loop run")
-	syncs := flag.String("sync", "always,interval", "samspill up --sync settings of the load runs, in turn: always has the targets, others are for comparison")
+	syncs := flag.String("sync", "always,interval", "samspill up --sync settings of the load runs, in turn: the first finds the maximum rate and runs at half of it (always: the targets), the others run at that rate for comparison")
 	python := flag.String("python", "python3", "python for the networkx anchor (skipped when it cannot import networkx)")
 	machine := flag.String("machine", "", "machine note (default: cores and OS, shared and noisy)")
 	flag.Parse()
@@ -49,14 +49,20 @@ func run() error {
 		return err
 	}
 	rows := BenchRows(results)
+	// The first setting finds the maximum and runs at half of it; the
+	// others run at that same rate, so that only the setting differs.
+	rate := 0.0
 	for _, sync := range strings.Split(*syncs, ",") {
 		if *samspill == "" {
 			rows = append(rows, LoadRows(LoadResult{}, nil, sync)...)
 			continue
 		}
-		res, err := RunLoad(ctx, LoadConfig{Samspill: *samspill, DemoSeed: *demoSeed, MaxDuration: *maxDur, Duration: *halfDur, Concurrency: *conc, Sync: sync}, logger)
+		res, err := RunLoad(ctx, LoadConfig{Samspill: *samspill, DemoSeed: *demoSeed, MaxDuration: *maxDur, Duration: *halfDur, Concurrency: *conc, Sync: sync, Rate: rate}, logger)
 		if err != nil {
 			logger.Warn("load rows not measured", "sync", sync, "err", err)
+		}
+		if rate == 0 {
+			rate = res.Rate
 		}
 		rows = append(rows, LoadRows(res, err, sync)...)
 	}
