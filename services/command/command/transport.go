@@ -143,6 +143,13 @@ func (s *Service) AddMicro(ctx context.Context, nc *nats.Conn) (micro.Service, e
 	if err := g.AddEndpoint(ImportName, imp, micro.WithEndpointMetadata(map[string]string{"command": ImportName})); err != nil {
 		return nil, fmt.Errorf("command: add endpoint %s: %w", ImportName, err)
 	}
+	// The endpoints answer once the server has their subscriptions: a
+	// request sent on another connection right after AddMicro returned
+	// could otherwise find no responders.
+	if err := nc.Flush(); err != nil {
+		_ = svc.Stop()
+		return nil, fmt.Errorf("command: add micro service: %w", err)
+	}
 	return svc, nil
 }
 

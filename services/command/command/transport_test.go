@@ -188,3 +188,30 @@ func TestHTTPImport(t *testing.T) {
 		t.Fatalf("second import of the same map: %d", status)
 	}
 }
+
+// TestMicroAnswersOnceAdded: a request sent on another connection the
+// moment AddMicro returns is answered (here: refused for want of an
+// assertion), never "no responders" — AddMicro returns once the server has
+// the endpoints' subscriptions.
+func TestMicroAnswersOnceAdded(t *testing.T) {
+	f := newFixture(t)
+	client := f.srv.Conn()
+	for i := range 50 {
+		nc := f.srv.Conn()
+		m, err := f.svc.AddMicro(context.Background(), nc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = client.Request(command.SubjectPrefix+"."+string(command.CmdAddActor), []byte(`{}`), 5*time.Second)
+		// Gone from the server before the next is added: a request
+		// given to a member that is still listed would time out.
+		_ = m.Stop()
+		if ferr := nc.Flush(); ferr != nil {
+			t.Fatal(ferr)
+		}
+		nc.Close()
+		if err != nil {
+			t.Fatalf("request %d right after AddMicro: %v", i, err)
+		}
+	}
+}

@@ -37,6 +37,13 @@ func (s *Service) AddMicro(ctx context.Context, nc *nats.Conn) (micro.Service, e
 		_ = svc.Stop()
 		return nil, fmt.Errorf("gap: add endpoint prevalence: %w", err)
 	}
+	// The endpoints answer once the server has their subscriptions: a
+	// request sent on another connection right after AddMicro returned
+	// could otherwise find no responders.
+	if err := nc.Flush(); err != nil {
+		_ = svc.Stop()
+		return nil, fmt.Errorf("gap: add micro service: %w", err)
+	}
 	return svc, nil
 }
 
