@@ -2,7 +2,6 @@ package eventlog_test
 
 import (
 	"context"
-	"errors"
 	"testing"
 	"time"
 
@@ -123,35 +122,5 @@ func TestOwnPositionFollowerReadsLostDeliveriesAgain(t *testing.T) {
 				t.Fatalf("Delivered() = %d, %v; want %d", seq, ok, want[len(want)-1])
 			}
 		})
-	}
-}
-
-// A handler error still stops a follower that keeps its own position.
-func TestOwnPositionFollowerStopsOnHandlerError(t *testing.T) {
-	l := openLog(t, jsservertest.Start(t))
-	fill(t, l, 10, 1, 1, 1)
-	boom := errors.New("boom")
-	var last uint64
-	f, err := l.FollowDurable(context.Background(), "failing", eventlog.FollowConfig{OwnPosition: true}, func(_ context.Context, r eventlog.Record) error {
-		if r.Seq == 5 {
-			return boom
-		}
-		last = r.Seq
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-f.Err():
-		if !errors.Is(err, boom) {
-			t.Fatalf("err = %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("handler error did not stop the follower")
-	}
-	f.Stop()
-	if last != 4 {
-		t.Fatalf("handled up to %d, want 4", last)
 	}
 }

@@ -136,28 +136,50 @@ func TestFollowFromPositionAndFilter(t *testing.T) {
 	}
 }
 
-func TestOrderedFollowerStopsOnHandlerError(t *testing.T) {
-	l := openLog(t, jsservertest.Start(t))
-	fill(t, l, 10, 1, 1, 1)
-	boom := errors.New("boom")
-	f, err := l.Follow(context.Background(), eventlog.FollowConfig{}, func(_ context.Context, r eventlog.Record) error {
-		if r.Seq == 5 {
-			return boom
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
+// TestFollowerStopsOnHandlerError: a follower that keeps no server state
+// (ordered, or durable with its own position) stops at the first handler
+// error, after the events before it, and says why.
+func TestFollowerStopsOnHandlerError(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		follow func(l *eventlog.Log, h eventlog.Handler) (*eventlog.Follower, error)
+	}{
+		{"ordered", func(l *eventlog.Log, h eventlog.Handler) (*eventlog.Follower, error) {
+			return l.Follow(context.Background(), eventlog.FollowConfig{}, h)
+		}},
+		{"own position", func(l *eventlog.Log, h eventlog.Handler) (*eventlog.Follower, error) {
+			return l.FollowDurable(context.Background(), "failing", eventlog.FollowConfig{OwnPosition: true}, h)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l := openLog(t, jsservertest.Start(t))
+			fill(t, l, 10, 1, 1, 1)
+			boom := errors.New("boom")
+			var last uint64
+			f, err := tc.follow(l, func(_ context.Context, r eventlog.Record) error {
+				if r.Seq == 5 {
+					return boom
+				}
+				last = r.Seq
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case err := <-f.Err():
+				if !errors.Is(err, boom) {
+					t.Fatalf("err = %v", err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("handler error did not stop the follower")
+			}
+			f.Stop()
+			if last != 4 {
+				t.Fatalf("handled up to %d, want 4", last)
+			}
+		})
 	}
-	select {
-	case err := <-f.Err():
-		if !errors.Is(err, boom) {
-			t.Fatalf("err = %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("handler error did not stop the follower")
-	}
-	f.Stop()
 }
 
 func TestDurableFollowerResumesAndSkipsMalformed(t *testing.T) {
